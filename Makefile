@@ -1,0 +1,73 @@
+# atiende: two commands for a newcomer (make run, make test); the rest for developers.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# The interpreter: scripts/make-venv.sh picks one >= 3.12 (pyenv's from .python-version first).
+BASE_PYTHON ?=
+PG_URL ?= postgres://postgres@127.0.0.1:5432/atiende
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run serve install assets browser migrate demo test test-sqlite test-postgres lint bench messages clean worker
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@bash scripts/make-venv.sh "$(VENV)" "$(BASE_PYTHON)"
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed assets
+
+# Front-end dependencies come from the npm registry through package.json; nothing is copied in by hand.
+assets: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Debian's Chromium for the browser tests (Playwright's own browser download does not work here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
+migrate: install
+	$(PY) -m atiende migrate --noinput
+	$(PY) -m atiende collectstatic --noinput --verbosity 0
+
+demo: migrate
+	$(PY) -m atiende load_demo
+
+run: demo
+	$(PY) -m atiende serve --host $(HOST) --port $(PORT)
+
+worker: install
+	$(PY) -m atiende worker
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy src tests bench
+
+test: lint browser test-sqlite test-postgres
+
+test-sqlite: install browser
+	@echo "== tests on SQLite, in-process channel layer =="
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -q -n 2 --dist loadgroup
+
+test-postgres: install browser
+	@bash scripts/check-services.sh "$(PG_URL)" "$(REDIS_TEST_URL)"; rc=$$?; \
+	if [ $$rc = 3 ]; then exit 0; elif [ $$rc != 0 ]; then exit $$rc; fi; \
+	echo "== tests on PostgreSQL + Redis (scale-out mode) =="; \
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -q -n 2 --dist loadgroup
+
+bench: install
+	$(PY) bench/run_all.py
+
+messages: install
+	cd src/atiende && ../../$(PY) -m atiende makemessages -l es --no-obsolete && ../../$(PY) -m atiende compilemessages
+
+clean:
+	rm -rf $(VENV) node_modules var .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""atiende: self-hostable omnichannel customer support."""

@@ -1,0 +1,1 @@
+"""The REST API (django-ninja) with its OpenAPI document, token and session auth."""

@@ -1,0 +1,1 @@
+"""The heart: conversations, messages, attachments, and every write to them (actions/)."""

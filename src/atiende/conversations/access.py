@@ -1,0 +1,109 @@
+"""Who may see what. Every lookup by an id that came from a request goes through here."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from atiende.conversations.models import Attachment, Conversation, Direction, Message
+from atiende.core.errors import NotFound
+from atiende.people.models import Contact, User
+
+
+def conversation_visibility(user: User) -> Q:
+    """Admins and supervisors see everything; agents see their teams' conversations, the ones
+    without a team, and the ones assigned to them."""
+    if user.sees_everything:
+        return Q()
+    return Q(team__isnull=True) | Q(team__in=user.teams.all()) | Q(assignee=user)
+
+
+def visible_conversations(user: User) -> QuerySet[Conversation]:
+    if not user.is_active:
+        return Conversation.objects.none()
+    return Conversation.objects.filter(conversation_visibility(user))
+
+
+def can_see_conversation(user: User, conversation: Conversation) -> bool:
+    if not user.is_active:
+        return False
+    if user.sees_everything or conversation.team_id is None or conversation.assignee_id == user.pk:
+        return True
+    return user.teams.filter(pk=conversation.team_id).exists()
+
+
+def access_conversation_by_id(user: User, conversation_id: int) -> Conversation:
+    conversation = (
+        visible_conversations(user)
+        .select_related("contact", "inbox", "team", "assignee")
+        .filter(pk=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        raise NotFound("conversation not found")
+    return conversation
+
+
+def customer_conversations(contact: Contact) -> QuerySet[Conversation]:
+    return Conversation.objects.filter(contact=contact, merged_into__isnull=True)
+
+
+def access_customer_conversation(contact: Contact, conversation_id: int) -> Conversation:
+    conversation = customer_conversations(contact).filter(pk=conversation_id).first()
+    if conversation is None:
+        raise NotFound("conversation not found")
+    return conversation
+
+
+def customer_messages(conversation: Conversation) -> QuerySet[Message]:
+    """What a customer may read: never internal notes."""
+    return conversation.messages.exclude(direction=Direction.NOTE)
+
+
+def access_attachment_for_agent(user: User, token: str) -> Attachment:
+    attachment = (
+        Attachment.objects.select_related("message__conversation")
+        .filter(token=token, message__isnull=False)
+        .first()
+    )
+    if attachment is None or attachment.message is None:
+        raise NotFound("attachment not found")
+    if not can_see_conversation(user, attachment.message.conversation):
+        raise NotFound("attachment not found")
+    return attachment
+
+
+def access_attachment_for_customer(contact: Contact, token: str) -> Attachment:
+    attachment = (
+        Attachment.objects.select_related("message__conversation")
+        .filter(
+            token=token,
+            message__conversation__contact=contact,
+            message__conversation__merged_into__isnull=True,
+        )
+        .exclude(message__direction=Direction.NOTE)
+        .first()
+    )
+    if attachment is None:
+        raise NotFound("attachment not found")
+    return attachment
+
+
+def access_contact_by_id(user: User, contact_id: int) -> Contact:
+    """An agent sees a contact when they may see at least one of its conversations, or when the
+    contact has none yet (just created); supervisors and admins see all."""
+    contact = Contact.objects.filter(pk=contact_id).first()
+    if contact is None:
+        raise NotFound("contact not found")
+    if user.sees_everything:
+        return contact
+    conversations = Conversation.objects.filter(contact=contact)
+    if not conversations.exists() or conversations.filter(conversation_visibility(user)).exists():
+        return contact
+    raise NotFound("contact not found")
+
+
+def visible_contacts(user: User) -> QuerySet[Contact]:
+    if user.sees_everything:
+        return Contact.objects.all()
+    visible = Conversation.objects.filter(conversation_visibility(user)).values("contact_id")
+    return Contact.objects.filter(Q(pk__in=visible) | Q(conversations__isnull=True)).distinct()

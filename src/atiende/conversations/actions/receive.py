@@ -1,0 +1,217 @@
+"""`receive_message`: a customer's message from any channel, stored exactly once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from atiende.conversations import attachments as attachment_store
+from atiende.conversations.actions.common import append_message, lock
+from atiende.conversations.models import (
+    ACTIVE_STATUSES,
+    Conversation,
+    Direction,
+    Message,
+    Status,
+)
+from atiende.core import events
+from atiende.core.errors import ActionError
+from atiende.core.sanitize import clean_html, html_to_text, text_to_html
+from atiende.inboxes.contract import InboundMessage
+from atiende.inboxes.models import Inbox
+from atiende.people.models import Contact, ContactIdentity, IdentityKind, normalize_identity
+from atiende.search import index
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 200_000
+
+
+@dataclass(frozen=True)
+class ReceiveResult:
+    message: Message
+    conversation: Conversation
+    created: bool  # False when this was a redelivery of a message already stored
+    new_conversation: bool
+
+
+def receive_message(inbound: InboundMessage) -> ReceiveResult:
+    """Store an inbound message: contact by identity, conversation, message, attachments.
+
+    One transaction; a second delivery with the same (inbox, external id) stores nothing new and
+    returns the first one. Events reach agents after commit.
+    """
+    if not inbound.identity_value.strip():
+        raise ActionError(_("The sender has no identity (email, visitor id, ...)."))
+    if not (inbound.text.strip() or inbound.html.strip() or inbound.attachments):
+        raise ActionError(_("The message is empty."))
+    if inbound.external_id:
+        existing = _existing(inbound)
+        if existing is not None:
+            return existing
+    # Validate files before anything is written: a refused attachment refuses the message with a
+    # clear error instead of storing half of it.
+    for item in inbound.attachments:
+        attachment_store.validate(item.filename, item.content)
+    try:
+        with transaction.atomic():
+            return _receive(inbound)
+    except IntegrityError:
+        # A concurrent delivery of the same external id won the race: return its result.
+        if inbound.external_id and (existing := _existing(inbound)) is not None:
+            return existing
+        raise
+
+
+def _existing(inbound: InboundMessage) -> ReceiveResult | None:
+    message = (
+        Message.objects.select_related("conversation")
+        .filter(inbox_id=inbound.inbox_id, external_id=inbound.external_id[:255])
+        .first()
+    )
+    if message is None:
+        return None
+    return ReceiveResult(message, message.conversation, created=False, new_conversation=False)
+
+
+def _receive(inbound: InboundMessage) -> ReceiveResult:
+    inbox = Inbox.objects.select_related("default_team").get(pk=inbound.inbox_id)
+    contact = _find_or_create_contact(inbound)
+    conversation, is_new = _find_or_open_conversation(inbox, contact, inbound)
+    html = clean_html(inbound.html) if inbound.html else text_to_html(inbound.text[:MAX_TEXT])
+    text = inbound.text[:MAX_TEXT] if inbound.text.strip() else html_to_text(html)
+    message = append_message(
+        conversation,
+        direction=Direction.INBOUND,
+        author_contact=contact,
+        body_text=text,
+        body_html=html,
+        external_id=inbound.external_id[:255],
+    )
+    for item in inbound.attachments:
+        attachment = attachment_store.store(item.filename, item.content, item.content_id)
+        attachment.message = message
+        attachment.save()
+    if not is_new and conversation.status in {Status.PENDING, Status.SOLVED}:
+        previous = conversation.status
+        conversation.status = Status.OPEN
+        conversation.save(update_fields=["status"])
+        events.record(
+            "conversation.status_changed",
+            conversation=conversation,
+            actor_contact=contact,
+            data={"from": previous, "to": Status.OPEN, "reason": "customer replied"},
+        )
+    index.index_message(message)
+    events.record(
+        "message.created",
+        conversation=conversation,
+        actor_contact=contact,
+        data={"message_id": message.pk, "seq": message.seq, "direction": Direction.INBOUND},
+    )
+    return ReceiveResult(message, conversation, created=True, new_conversation=is_new)
+
+
+def _find_or_create_contact(inbound: InboundMessage) -> Contact:
+    value = normalize_identity(inbound.identity_kind, inbound.identity_value)[:255]
+    identity = (
+        ContactIdentity.objects.select_related("contact")
+        .filter(kind=inbound.identity_kind, value=value)
+        .first()
+    )
+    if identity is not None:
+        contact = identity.contact
+        while contact.merged_into_id is not None:  # follow merges to the surviving contact
+            contact = Contact.objects.get(pk=contact.merged_into_id)
+        changed = []
+        if inbound.name and not contact.name:
+            contact.name = inbound.name[:200]
+            changed.append("name")
+        if inbound.language and not contact.language:
+            contact.language = inbound.language[:10]
+            changed.append("language")
+        if changed:
+            contact.save(update_fields=changed)
+        return contact
+    email = inbound.email.strip().lower() if inbound.email else ""
+    if inbound.identity_kind == IdentityKind.EMAIL:
+        email = value
+    contact = Contact.objects.create(
+        name=inbound.name[:200], email=email[:254], language=inbound.language[:10]
+    )
+    ContactIdentity.objects.create(
+        contact=contact, kind=inbound.identity_kind, value=value, verified=inbound.identity_verified
+    )
+    index.index_contact(contact)
+    events.record(
+        "contact.created",
+        contact=contact,
+        actor_contact=contact,
+        data={"identity": f"{inbound.identity_kind}:{value}"},
+        publish=False,
+    )
+    return contact
+
+
+def _find_or_open_conversation(
+    inbox: Inbox, contact: Contact, inbound: InboundMessage
+) -> tuple[Conversation, bool]:
+    if inbound.conversation_id is not None:
+        hinted = Conversation.objects.filter(
+            pk=inbound.conversation_id, contact=contact, inbox=inbox
+        ).first()
+        if hinted is not None:
+            if hinted.merged_into_id is not None:
+                hinted = Conversation.objects.get(pk=hinted.merged_into_id)
+            if hinted.status != Status.CLOSED:
+                return lock(hinted), False
+            return _open(inbox, contact, inbound, follow_up_of=hinted), True
+    if not inbound.new_conversation:
+        current = (
+            Conversation.objects.filter(
+                contact=contact,
+                inbox=inbox,
+                status__in=(*ACTIVE_STATUSES, Status.SOLVED),
+                merged_into__isnull=True,
+            )
+            .order_by("-last_message_at")
+            .first()
+        )
+        if current is not None:
+            return lock(current), False
+    return _open(inbox, contact, inbound), True
+
+
+def _open(
+    inbox: Inbox,
+    contact: Contact,
+    inbound: InboundMessage,
+    follow_up_of: Conversation | None = None,
+) -> Conversation:
+    subject = inbound.subject.strip()[:255]
+    if not subject:
+        first_line = (inbound.text or html_to_text(inbound.html)).strip().splitlines()
+        subject = first_line[0][:120] if first_line else ""
+    conversation = Conversation.objects.create(
+        inbox=inbox,
+        contact=contact,
+        subject=subject,
+        team=follow_up_of.team if follow_up_of else inbox.default_team,
+        language=(inbound.language or contact.language or inbox.language)[:10],
+        follow_up_of=follow_up_of,
+    )
+    index.index_conversation(conversation)
+    events.record(
+        "conversation.created",
+        conversation=conversation,
+        actor_contact=contact,
+        data={
+            "inbox_id": inbox.pk,
+            "channel": inbox.channel,
+            "follow_up_of": follow_up_of.pk if follow_up_of else None,
+        },
+    )
+    return conversation

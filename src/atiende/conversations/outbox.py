@@ -1,0 +1,123 @@
+"""The durable outbox: replies leave through the worker, retried with backoff, sent once.
+
+`send_reply` stores the message as `queued` and enqueues `deliver_message` in the same
+transaction, so a crash after "send" loses nothing. Before calling the adapter the message is
+marked `sending` and committed; a message already `sent` is never sent again, and the adapter
+receives a stable idempotency key (the message's UUID) for providers that honour one.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+from atiende.conversations.models import Attachment, DeliveryStatus, Direction, Message
+from atiende.core import events, tasks
+from atiende.inboxes.contract import (
+    OutboundAttachment,
+    OutboundMessage,
+    PermanentDeliveryError,
+)
+from atiende.inboxes.registry import adapter_for
+from atiende.people.models import ContactIdentity
+
+logger = logging.getLogger(__name__)
+
+DONE = frozenset({DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ})
+
+
+def build_outbound(message: Message) -> OutboundMessage:
+    conversation = message.conversation
+    contact = conversation.contact
+    # Prefer the identity of the channel this conversation lives on.
+    identity = (
+        ContactIdentity.objects.filter(contact=contact)
+        .order_by("-verified", "id")
+        .filter(kind=_identity_kind_for(conversation.inbox.channel))
+        .first()
+    ) or ContactIdentity.objects.filter(contact=contact).order_by("id").first()
+    thread = tuple(
+        Message.objects.filter(conversation=conversation, seq__lt=message.seq)
+        .exclude(external_id="")
+        .exclude(direction=Direction.NOTE)
+        .order_by("seq")
+        .values_list("external_id", flat=True)
+    )
+    attachments = tuple(
+        OutboundAttachment(a.filename, a.content_type, a.file.path, a.size)
+        for a in Attachment.objects.filter(message=message)
+    )
+    return OutboundMessage(
+        message_id=message.pk,
+        idempotency_key=str(message.uuid),
+        conversation_id=conversation.pk,
+        identity_kind=identity.kind if identity else "",
+        identity_value=identity.value if identity else "",
+        recipient_name=contact.name,
+        recipient_email=contact.email,
+        subject=conversation.subject,
+        text=message.body_text,
+        html=message.body_html,
+        language=conversation.language or contact.language,
+        attachments=attachments,
+        thread_external_ids=thread,
+    )
+
+
+def _identity_kind_for(channel: str) -> str:
+    return {"webform": "email", "email": "email", "api": "api"}.get(channel, channel)
+
+
+def _set_status(message: Message, status: str, error: str = "", external_id: str = "") -> None:
+    fields: dict[str, Any] = {"delivery_status": status, "delivery_error": error[:2000]}
+    if external_id:
+        fields["external_id"] = external_id[:255]
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(**fields)
+        events.record(
+            "message.delivery",
+            conversation=message.conversation,
+            data={"message_id": message.pk, "status": status, "error": error[:500]},
+        )
+
+
+@tasks.task("deliver_message", on_give_up=lambda payload, error: give_up(payload, error))
+def deliver_message(payload: dict[str, Any]) -> None:
+    message = (
+        Message.objects.select_related("conversation__contact", "conversation__inbox")
+        .filter(pk=payload["message_id"])
+        .first()
+    )
+    if message is None or message.direction != Direction.OUTBOUND:
+        return
+    if message.delivery_status in DONE:
+        return  # already accepted by the provider: never send twice
+    inbox = message.conversation.inbox
+    adapter = adapter_for(inbox)
+    outbound = build_outbound(message)
+    _set_status(message, DeliveryStatus.SENDING)
+    try:
+        result = adapter.send(inbox, outbound)
+    except PermanentDeliveryError as exc:
+        _set_status(message, DeliveryStatus.FAILED, error=str(exc))
+        return
+    except Exception as exc:
+        _set_status(message, DeliveryStatus.RETRYING, error=str(exc))
+        raise
+    status = DeliveryStatus.DELIVERED if result.status == "delivered" else DeliveryStatus.SENT
+    try:
+        _set_status(message, status, external_id=result.external_id)
+    except Exception:
+        # The provider has it but we could not record the external id (a duplicate?): record
+        # the status alone so the retry sees "sent" and does not send again.
+        _set_status(message, status)
+
+
+def give_up(payload: dict[str, Any], error: str) -> None:
+    message = (
+        Message.objects.select_related("conversation").filter(pk=payload["message_id"]).first()
+    )
+    if message is not None and message.delivery_status not in DONE:
+        _set_status(message, DeliveryStatus.FAILED, error=error)

@@ -1,0 +1,1 @@
+"""Shared foundations: the event log (timeline + audit), the task queue, sanitising, limits."""

@@ -1,0 +1,45 @@
+"""`python -m atiende serve`: HTTP and websockets with uvicorn, plus the embedded worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import uvicorn
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve atiende (HTTP + websockets) with uvicorn; the worker runs inside unless disabled."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--workers", type=int, default=1, help="server processes (more than 1 needs REDIS_URL)"
+        )
+        parser.add_argument("--log-level", default="info")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        workers = options["workers"]
+        if workers > 1 and not settings.REDIS_URL:
+            raise CommandError(
+                "Several processes need a shared channel layer: set REDIS_URL (and DATABASE_URL)."
+            )
+        self.stdout.write(
+            f"atiende on http://{options['host']}:{options['port']}/ "
+            f"({'PostgreSQL' if settings.DATABASE_URL.startswith('postgres') else 'SQLite'}, "
+            f"{'Redis' if settings.REDIS_URL else 'in-process'} channel layer, "
+            f"worker {'embedded' if settings.ATIENDE_EMBEDDED_WORKER else 'external'})"
+        )
+        uvicorn.run(
+            "atiende.asgi:application",
+            host=options["host"],
+            port=options["port"],
+            workers=workers,
+            lifespan="on",
+            log_level=options["log_level"],
+            access_log=options["log_level"] == "debug",
+            proxy_headers=False,
+            server_header=False,
+        )

@@ -1,0 +1,1 @@
+"""Inboxes (configured channel instances) and the channel adapter contract."""

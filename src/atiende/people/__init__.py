@@ -1,0 +1,1 @@
+"""Agents (with roles and teams), customers (contacts) and their per-channel identities."""

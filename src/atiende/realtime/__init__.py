@@ -1,0 +1,1 @@
+"""Websocket consumers: live updates, presence and typing for agents (and customers)."""

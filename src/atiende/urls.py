@@ -1,0 +1,13 @@
+"""URL map: the agent inbox, the customer portal and Help form, the API, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/", include("atiende.api.urls")),
+    path("", include("atiende.portal.urls")),
+    path("", include("atiende.conversations.urls")),
+]
