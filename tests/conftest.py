@@ -14,6 +14,8 @@ _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
 os.environ.setdefault("ATIENDE_CHANNEL_PREFIX", f"atiende-test-{os.getpid()}-{_worker}")
 os.environ.setdefault("ATIENDE_FAST_PASSWORD_HASHER", "1")
 os.environ.setdefault("ATIENDE_EMBEDDED_WORKER", "1")
+# Static files straight from the apps (no collectstatic needed); inherited by servers tests start.
+os.environ.setdefault("ATIENDE_STATIC_FINDERS", "1")
 
 from tests.factories import Factory  # noqa: E402
 

@@ -177,11 +177,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 STATIC_URL = "/static/"
 STATIC_ROOT = os.environ.get("ATIENDE_STATIC_ROOT", str(VAR_DIR / "static"))
 STATICFILES_DIRS = [("vendor/htmx", str(PROJECT_DIR / "node_modules" / "htmx.org" / "dist"))]
+# Served from collected, hashed files (`collectstatic`, run by `make run`); tests and development
+# serve straight from the apps' folders instead.
+STATIC_FROM_FINDERS = DEBUG or env_bool("ATIENDE_STATIC_FINDERS", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if STATIC_FROM_FINDERS
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = STATIC_FROM_FINDERS
+WHITENOISE_AUTOREFRESH = STATIC_FROM_FINDERS
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
