@@ -8,6 +8,7 @@ processes. See README's table of variables.
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from django.utils.csp import CSP
@@ -256,13 +257,29 @@ ATIENDE_PORTAL_LINK_MAX_AGE = int(os.environ.get("ATIENDE_PORTAL_LINK_MAX_AGE", 
 
 # Mail that the core sends (portal links, Help form notifications); the email channel has its
 # own per-inbox SMTP settings.
-MAILERS = {
-    "default": {
-        "BACKEND": os.environ.get(
-            "ATIENDE_MAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-        ),
+# ATIENDE_SMTP_URL=smtp://user:password@host:587?tls=1 (or ssl=1) sends real mail; without it,
+# mail is printed on the console (development).
+def _mailer() -> dict[str, object]:
+    url = os.environ.get("ATIENDE_SMTP_URL", "")
+    if not url:
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    return {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": parts.hostname or "localhost",
+            "port": parts.port or 25,
+            "username": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            "use_tls": query.get("tls", ["0"])[0] == "1",
+            "use_ssl": query.get("ssl", ["0"])[0] == "1",
+            "timeout": 20,
+        },
     }
-}
+
+
+MAILERS = {"default": _mailer()}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "support@atiende.localhost")
 
 LOGGING = {
