@@ -1,7 +1,9 @@
-"""URL routes of this app."""
+"""URL routes of the REST API (mounted at /api/ by the project's URL map)."""
 
 from typing import Any
 
+from atiende.api.main import api
+
 app_name = "api"
 
-urlpatterns: list[Any] = []
+urlpatterns: list[Any] = api.urls[0]
