@@ -42,24 +42,43 @@ def portal_link_for(email: str, conversation_id: int | None = None) -> str:
     return f"{settings.SITE_URL}/portal/signin/{make_token(email, conversation_id)}/"
 
 
-def redeem(token: str) -> LinkClaim:
-    """Check the signature and age, and spend the nonce; InvalidLink otherwise."""
+def _load(token: str) -> tuple[str, dict[str, object]]:
+    """The link's nonce and payload, when the signature and age are good."""
     try:
         payload = signing.loads(token, salt=SALT, max_age=settings.ATIENDE_PORTAL_LINK_MAX_AGE)
     except signing.BadSignature as exc:  # includes SignatureExpired
         raise InvalidLink(str(exc)) from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("n"), str):
         raise InvalidLink("malformed link")
-    try:
-        with transaction.atomic():
-            SpentLink.objects.create(nonce=payload["n"])
-    except IntegrityError as exc:
-        raise InvalidLink("link already used") from exc
+    return payload["n"], payload
+
+
+def _claim(payload: dict[str, object]) -> LinkClaim:
     conversation = payload.get("c")
     return LinkClaim(
         email=str(payload.get("e", "")),
         conversation_id=conversation if isinstance(conversation, int) else None,
     )
+
+
+def check(token: str) -> LinkClaim:
+    """What `redeem` would accept, without spending the link (for the confirmation page that a
+    mail client's link scanner may open)."""
+    nonce, payload = _load(token)
+    if SpentLink.objects.filter(nonce=nonce).exists():
+        raise InvalidLink("link already used")
+    return _claim(payload)
+
+
+def redeem(token: str) -> LinkClaim:
+    """Check the signature and age, and spend the nonce; InvalidLink otherwise."""
+    nonce, payload = _load(token)
+    try:
+        with transaction.atomic():
+            SpentLink.objects.create(nonce=nonce)
+    except IntegrityError as exc:
+        raise InvalidLink("link already used") from exc
+    return _claim(payload)
 
 
 def contact_for_email(email: str) -> Contact | None:
