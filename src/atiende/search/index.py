@@ -3,10 +3,11 @@ transaction, so the index never disagrees with what was committed."""
 
 from __future__ import annotations
 
-import unicodedata
 from typing import TYPE_CHECKING
 
 from atiende.search.models import DocumentKind, SearchDocument
+from atiende.search.terms import document_text
+from atiende.search.terms import fold as fold
 
 if TYPE_CHECKING:
     from atiende.conversations.models import Conversation, Message
@@ -15,18 +16,17 @@ if TYPE_CHECKING:
 MAX_INDEXED = 20_000
 
 
-def fold(value: str) -> str:
-    """Lower case without accents: the form both documents and queries are compared in."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _put(kind: str, object_id: int, text: str, **fields: object) -> None:
     SearchDocument.objects.update_or_create(
         kind=kind,
         object_id=object_id,
-        defaults={"text": fold(text)[:MAX_INDEXED], **fields},
+        defaults={"text": document_text(text[:MAX_INDEXED]), **fields},
     )
+
+
+def contact_text(name: str, email: str, identities: list[str]) -> str:
+    """The one text a contact is found by: names, address and every identity."""
+    return " ".join([name, email, *identities])
 
 
 def index_message(message: Message) -> None:
@@ -51,10 +51,10 @@ def index_conversation(conversation: Conversation) -> None:
 
 
 def index_contact(contact: Contact) -> None:
-    identities = " ".join(contact.identities.values_list("value", flat=True))
+    identities = list(contact.identities.values_list("value", flat=True))
     _put(
         DocumentKind.CONTACT,
         contact.pk,
-        f"{contact.name} {contact.email} {identities}",
+        contact_text(contact.name, contact.email, identities),
         contact_id=contact.pk,
     )
