@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -37,3 +38,9 @@ def link_token(body: str) -> str:
     match = LINK.search(body)
     assert match is not None, body
     return match.group(1)
+
+
+def fresh_address() -> str:
+    """A client address no other test used: rate-limit counters start at zero without
+    clearing the cache (which, on Redis, would flush data other test runs share)."""
+    return f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"

@@ -9,14 +9,13 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 
 from atiende.conversations.models import Attachment, Conversation, Direction, Message
 from atiende.inboxes.models import ChannelKind
 from atiende.people.models import Contact, ContactIdentity
 from tests.factories import Factory
-from tests.portal.helpers import EXE, PNG, link_token, upload
+from tests.portal.helpers import EXE, PNG, fresh_address, link_token, upload
 
 CaptureOnCommit = Callable[..., AbstractContextManager[list[Callable[[], object]]]]
 
@@ -166,19 +165,18 @@ def test_the_form_is_rate_limited_per_client_address(
     factory.inbox(ChannelKind.WEBFORM)
     settings.ATIENDE_RATE_LIMIT_ENABLED = True
     settings.ATIENDE_RATE_LIMITS = {**settings.ATIENDE_RATE_LIMITS, "help_form": (2, 3600)}
-    cache.clear()
+    address, other_address = fresh_address(), fresh_address()
 
-    first = client.post("/help/", _form())
-    second = client.post("/help/", _form(subject="Second"))
-    third = client.post("/help/", _form(subject="Third"))
-    from_elsewhere = client.post("/help/", _form(subject="Fourth"), REMOTE_ADDR="192.0.2.7")
+    first = client.post("/help/", _form(), REMOTE_ADDR=address)
+    second = client.post("/help/", _form(subject="Second"), REMOTE_ADDR=address)
+    third = client.post("/help/", _form(subject="Third"), REMOTE_ADDR=address)
+    from_elsewhere = client.post("/help/", _form(subject="Fourth"), REMOTE_ADDR=other_address)
 
     assert (first.status_code, second.status_code) == (302, 302)
     assert third.status_code == 429
     assert "Too many attempts" in third.content.decode()
     assert from_elsewhere.status_code == 302
     assert Conversation.objects.count() == 3
-    cache.clear()
 
 
 def test_the_form_writes_to_the_inbox_asked_for_when_it_is_an_active_webform_inbox(
