@@ -50,6 +50,17 @@ def test_landing_page_follows_the_visitors_language(client: Client) -> None:
     assert "Ayuda y soporte" in response.content.decode()
 
 
+def test_the_language_switch_turns_the_form_spanish(client: Client, factory: Factory) -> None:
+    factory.inbox(ChannelKind.WEBFORM)
+
+    switched = client.post("/i18n/setlang/", {"language": "es", "next": "/help/"})
+    page = client.get("/help/")
+
+    assert switched["Location"] == "/help/"
+    assert "¿Cómo podemos ayudarte?" in page.content.decode()
+    assert 'aria-current="true">Español' in page.content.decode()
+
+
 def test_submission_stores_the_request_and_emails_a_sign_in_link(
     client: Client, factory: Factory, django_capture_on_commit_callbacks: CaptureOnCommit
 ) -> None:
