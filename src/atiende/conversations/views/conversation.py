@@ -52,8 +52,11 @@ def load(request: HttpRequest, conversation_id: int) -> Conversation:
 
 def panel_context(user: User, conversation: Conversation) -> dict[str, Any]:
     contact = conversation.contact
+    views, statuses = navigation(user, Selection("", None, ""))
     return {
         "conversation": conversation,
+        "views": views,
+        "statuses": statuses,
         "tags": list(conversation.tags.all()),
         "assign_form": AssignForm(initial={"assignee": conversation.assignee_id}),
         "status_form": StatusForm(initial={"status": conversation.status}),
@@ -96,9 +99,7 @@ def page_context(
 def conversation_page(request: HttpRequest, conversation_id: int) -> HttpResponse:
     user = agent(request)
     conversation = load(request, conversation_id)
-    views, statuses = navigation(user, Selection("", None, ""))
-    context = {**page_context(user, conversation), "views": views, "statuses": statuses}
-    return render(request, "inbox/conversation.html", context)
+    return render(request, "inbox/conversation.html", page_context(user, conversation))
 
 
 @require_GET
@@ -117,7 +118,9 @@ def timeline_fragment(request: HttpRequest, conversation_id: int) -> HttpRespons
 @login_required
 def panel_fragment(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = load(request, conversation_id)
-    return render(request, "inbox/_panel.html", panel_context(agent(request), conversation))
+    # With the header and the navigation counts out of band: a change of status shows there too.
+    context = panel_context(agent(request), conversation)
+    return render(request, "inbox/_panel_refresh.html", context)
 
 
 def uploaded_files(request: HttpRequest) -> list[tuple[str, bytes]]:
@@ -182,7 +185,6 @@ def action_error(
     context = page_context(
         user, conversation, reply_form=reply_form, note_form=note_form, error=exc.detail
     )
-    context["views"], context["statuses"] = navigation(user, Selection("", None, ""))
     return render(request, "inbox/conversation.html", context, status=status)
 
 
