@@ -10,6 +10,7 @@ typing there (collision detection). Works with the in-process channel layer and 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -25,17 +26,21 @@ SEEN_EVENTS = 512
 PRESENCE_STATES = frozenset({"viewing", "typing", "left"})
 
 
-@database_sync_to_async
-def active_agent(user_id: int) -> User | None:
+def _active_agent(user_id: int) -> User | None:
     return User.objects.filter(pk=user_id, is_active=True).first()
 
 
-@database_sync_to_async
-def may_see(user_id: int, conversation_id: int) -> bool:
+def _may_see(user_id: int, conversation_id: int) -> bool:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return False
     return visible_conversations(user).filter(pk=conversation_id).exists()
+
+
+# database_sync_to_async (not plain sync_to_async): it also closes stale connections, which a
+# long-lived socket would otherwise keep. Channels is untyped, so the types are stated here.
+active_agent: Callable[[int], Awaitable[User | None]] = database_sync_to_async(_active_agent)
+may_see: Callable[[int, int], Awaitable[bool]] = database_sync_to_async(_may_see)
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
