@@ -19,10 +19,24 @@ MAX_WORD_LENGTH = 64
 MIN_PREFIX_LENGTH = 2
 
 
+class _WithoutMarks(dict[int, int | None]):
+    """A str.translate table that deletes combining marks, learning each code point once."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_WITHOUT_MARKS = _WithoutMarks()
+
+
 def fold(value: str) -> str:
     """Lower case without accents: the form both documents and queries are compared in."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = value.casefold()
+    if folded.isascii():
+        return folded
+    return unicodedata.normalize("NFKD", folded).translate(_WITHOUT_MARKS)
 
 
 def words(value: str) -> list[str]:
