@@ -175,12 +175,14 @@ def test_safe_images_are_inline_and_shown_in_the_timeline(factory: Factory) -> N
     attachment = message.attachments.get()
     admin = factory.user(role="admin")
     client = client_for(admin)
-    response = client.get(reverse("inbox:attachment", args=[attachment.token]))
+    url = reverse("inbox:attachment", args=[attachment.token])
+    html = client.get(message.conversation.get_absolute_url()).content.decode()
+    assert f'<img src="{url}"' in html
+    response = client.get(url)
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"].startswith("inline;")
     assert "\r" not in response["Content-Disposition"]
     assert "\n" not in response["Content-Disposition"]
     assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    # Closing releases the file; it is the last step, as it also ends the "request".
     response.close()
-    html = client.get(message.conversation.get_absolute_url()).content.decode()
-    assert f'<img src="{reverse("inbox:attachment", args=[attachment.token])}"' in html
