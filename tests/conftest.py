@@ -1,23 +1,17 @@
-"""Fixtures shared by the whole suite: isolated files, fast hashing, factories."""
+"""Fixtures shared by the whole suite: isolated files, no rate limits by default, factories.
+
+Test-mode settings (static files from the apps, fast password hashing, a Redis prefix per xdist
+worker) are chosen by settings.py itself, from PYTEST_VERSION: a conftest runs too late.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-# Before Django reads settings: each xdist worker gets its own Redis prefix, so the PostgreSQL +
-# Redis pass can run workers in parallel without hearing each other's events.
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-os.environ.setdefault("ATIENDE_CHANNEL_PREFIX", f"atiende-test-{os.getpid()}-{_worker}")
-os.environ.setdefault("ATIENDE_FAST_PASSWORD_HASHER", "1")
-os.environ.setdefault("ATIENDE_EMBEDDED_WORKER", "1")
-# Static files straight from the apps (no collectstatic needed); inherited by servers tests start.
-os.environ.setdefault("ATIENDE_STATIC_FINDERS", "1")
-
-from tests.factories import Factory  # noqa: E402
+from tests.factories import Factory
 
 
 @pytest.fixture(autouse=True)

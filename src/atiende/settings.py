@@ -43,6 +43,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# pytest sets PYTEST_VERSION before pytest-django reads these settings (a conftest runs too late);
+# servers that tests start inherit it.
+TESTING = "PYTEST_VERSION" in os.environ
 DEBUG = env_bool("ATIENDE_DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -137,13 +140,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Real-time fan-out --------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Parallel test workers (and the servers they start) share one Redis without hearing each other.
+CHANNEL_PREFIX = os.environ.get("ATIENDE_CHANNEL_PREFIX") or (
+    "atiende-test-{}-{}".format(
+        os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8],
+        os.environ.get("PYTEST_XDIST_WORKER", "main"),
+    )
+    if TESTING
+    else "atiende"
+)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
-                "prefix": os.environ.get("ATIENDE_CHANNEL_PREFIX", "atiende"),
+                "prefix": CHANNEL_PREFIX,
             },
         }
     }
@@ -151,7 +163,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("ATIENDE_CHANNEL_PREFIX", "atiende"),
+            "KEY_PREFIX": CHANNEL_PREFIX,
         }
     }
 else:
@@ -180,7 +192,7 @@ STATIC_ROOT = os.environ.get("ATIENDE_STATIC_ROOT", str(VAR_DIR / "static"))
 STATICFILES_DIRS = [("vendor/htmx", str(PROJECT_DIR / "node_modules" / "htmx.org" / "dist"))]
 # Served from collected, hashed files (`collectstatic`, run by `make run`); tests and development
 # serve straight from the apps' folders instead.
-STATIC_FROM_FINDERS = DEBUG or env_bool("ATIENDE_STATIC_FINDERS", False)
+STATIC_FROM_FINDERS = DEBUG or env_bool("ATIENDE_STATIC_FINDERS", TESTING)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -233,7 +245,7 @@ SECURE_CSP = {
 }
 PASSWORD_HASHERS = (
     ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    if env_bool("ATIENDE_FAST_PASSWORD_HASHER", False)
+    if env_bool("ATIENDE_FAST_PASSWORD_HASHER", TESTING)
     else [
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
         "django.contrib.auth.hashers.Argon2PasswordHasher",
