@@ -1,0 +1,105 @@
+"""What the email channel keeps: every raw message first, IMAP progress, blocks, auto-replies."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class RawStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")  # durable, not processed yet
+    PROCESSED = "processed", _("Processed")  # a message in a conversation
+    DUPLICATE = "duplicate", _("Duplicate")  # the same message arrived before
+    BLOCKED = "blocked", _("Blocked")  # sender or domain on the inbox's block list
+    IGNORED = "ignored", _("Ignored")  # e.g. a bounce recorded on the original reply
+    QUARANTINED = "quarantined", _("Quarantined")  # could not be parsed or processed
+
+
+class RawEmail(models.Model):
+    """The bytes as they arrived, stored before anything else (SECURITY.md I1).
+
+    `source_key` identifies the delivery at its source: `imap:<folder>:<uidvalidity>:<uid>`,
+    `smtp:<sha256>`, `upload:<sha256>`; unique per inbox, so a redelivery stores nothing new.
+    """
+
+    inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.PROTECT, related_name="raw_emails")
+    source = models.CharField(max_length=16)  # imap, smtp, upload
+    source_key = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    raw = models.FileField(upload_to="mail/raw/%Y/%m/", max_length=255)
+    size = models.PositiveBigIntegerField()
+    status = models.CharField(max_length=16, choices=RawStatus.choices, default=RawStatus.RECEIVED)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    message_id_header = models.CharField(max_length=255, blank=True, db_index=True)
+    message = models.ForeignKey(
+        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["inbox", "source_key"], name="raw_email_source_unique")
+        ]
+        indexes = [models.Index(fields=["status", "received_at"])]
+        verbose_name = _("raw email")
+        verbose_name_plural = _("raw emails")
+
+    def __str__(self) -> str:
+        return f"{self.source_key} [{self.status}]"
+
+
+class ImapFolderState(models.Model):
+    """How far an IMAP folder was committed: resume from (UIDVALIDITY, last UID) after downtime."""
+
+    inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.CASCADE, related_name="+")
+    folder = models.CharField(max_length=255)
+    uidvalidity = models.BigIntegerField(default=0)
+    last_uid = models.BigIntegerField(default=0)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["inbox", "folder"], name="imap_folder_unique")
+        ]
+        verbose_name = _("IMAP folder state")
+        verbose_name_plural = _("IMAP folder states")
+
+    def __str__(self) -> str:
+        return f"{self.folder} {self.uidvalidity}:{self.last_uid}"
+
+
+class BlockedSender(models.Model):
+    """An address (`someone@example.com`) or a whole domain (`example.com`) an inbox refuses."""
+
+    inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.CASCADE, related_name="blocked_senders")
+    pattern = models.CharField(_("address or domain"), max_length=255)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["inbox", "pattern"], name="blocked_sender_unique")
+        ]
+        verbose_name = _("blocked sender")
+        verbose_name_plural = _("blocked senders")
+
+    def __str__(self) -> str:
+        return self.pattern
+
+
+class AutoReply(models.Model):
+    """One automatic mail sent to an address: the per-sender circuit breaker counts these."""
+
+    inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.CASCADE, related_name="+")
+    address = models.CharField(max_length=255)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["inbox", "address", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.address} {self.sent_at:%Y-%m-%d %H:%M}"
