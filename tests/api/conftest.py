@@ -3,7 +3,10 @@ attachments, and clients that call the API as each of them."""
 
 from __future__ import annotations
 
+import secrets
+import string
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -46,6 +49,14 @@ class World:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(autouse=True)
+def _static_from_finders(settings: Any) -> None:
+    # pytest-django reads settings before tests/conftest.py sets ATIENDE_STATIC_FINDERS, so
+    # WhiteNoise would otherwise warn (an error here) about the uncollected static folder.
+    settings.WHITENOISE_AUTOREFRESH = True
+    settings.WHITENOISE_USE_FINDERS = True
 
 
 @pytest.fixture
@@ -114,6 +125,13 @@ def customer_client(contact: Contact, enforce_csrf: bool = False) -> Client:
     session[SESSION_KEY] = contact.pk
     session.save()
     return client
+
+
+def csrf(client: Client) -> dict[str, str]:
+    """Give `client` a CSRF cookie, as a page of ours would, and the matching header."""
+    token = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+    client.cookies["csrftoken"] = token
+    return {"X-CSRFToken": token}
 
 
 def client_for(world: World, who: str) -> Client:
