@@ -11,7 +11,7 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve install assets browser migrate demo test test-sqlite test-postgres lint bench messages clean worker
+.PHONY: run serve install assets system-packages migrate demo test test-sqlite test-postgres lint bench messages clean worker
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@bash scripts/make-venv.sh "$(VENV)" "$(BASE_PYTHON)"
@@ -27,11 +27,9 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# Debian's Chromium for the browser tests (Playwright's own browser download does not work here).
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+# Debian packages the tests drive for real (Chromium, Dovecot): scripts/system-packages.sh.
+system-packages:
+	@bash scripts/system-packages.sh
 
 migrate: install
 	$(PY) -m atiende migrate --noinput
@@ -51,13 +49,13 @@ lint: install
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy src tests bench
 
-test: lint browser test-sqlite test-postgres
+test: lint system-packages test-sqlite test-postgres
 
-test-sqlite: install browser
+test-sqlite: install system-packages
 	@echo "== tests on SQLite, in-process channel layer =="
 	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -q -n 2 --dist loadgroup
 
-test-postgres: install browser
+test-postgres: install system-packages
 	@bash scripts/check-services.sh "$(PG_URL)" "$(REDIS_TEST_URL)"; rc=$$?; \
 	if [ $$rc = 3 ]; then exit 0; elif [ $$rc != 0 ]; then exit $$rc; fi; \
 	echo "== tests on PostgreSQL + Redis (scale-out mode) =="; \
