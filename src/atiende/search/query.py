@@ -26,7 +26,9 @@ from atiende.search.models import DocumentKind
 from atiende.search.terms import parse_query
 
 # How many of the newest matching documents are read first, and at most.
-CANDIDATES = (2_000, 20_000)
+CANDIDATES = (1_000, 10_000)
+# A name or a mail domain can match thousands of contacts: the best of them are enough.
+MAX_CONTACTS = 200
 # A match in the subject or on the contact says more than one in a long message thread.
 WEIGHTS = {
     DocumentKind.CONVERSATION.value: 2.0,
@@ -74,6 +76,9 @@ def search_conversations(user: User, text: str, limit: int = 50) -> list[Convers
         by_conversation, by_contact = _rank(hits)
         if not by_conversation and not by_contact:
             return []
+        if len(by_contact) > MAX_CONTACTS:
+            best = sorted(by_contact.items(), key=lambda item: (-item[1], -item[0]))
+            by_contact = dict(best[:MAX_CONTACTS])
         rows = visible.filter(
             Q(pk__in=list(by_conversation)) | Q(contact_id__in=list(by_contact))
         ).values_list("pk", "contact_id", "last_message_at")
