@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "atiende.core",
     "atiende.people",
     "atiende.inboxes",
+    "atiende.mail",
     "atiende.conversations",
     "atiende.search",
     "atiende.realtime",

@@ -1,0 +1,83 @@
+"""Mail loops (SECURITY.md I4): when an automatic answer is allowed, and the acknowledgement.
+
+`may_autoreply` says no to anything automatic, bulk, from a robot or a report, to blocked senders
+and to our own address, and at most `autoreplies_per_day()` times per sender per day (the circuit
+breaker that stops two autoresponders that set no headers). Automatic mail leaves through the
+outbox like any reply; the email adapter adds `Auto-Submitted` and `X-Auto-Response-Suppress`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from atiende.conversations.actions.common import append_message
+from atiende.conversations.models import Conversation, DeliveryStatus, Direction, Message
+from atiende.core import events, tasks
+from atiende.core.sanitize import text_to_html
+from atiende.inboxes.models import Inbox
+from atiende.mail import config
+from atiende.mail.models import AutoReply, BlockedSender
+from atiende.mail.types import ParsedEmail
+from atiende.search import index
+
+
+def is_blocked(inbox: Inbox, sender: str) -> bool:
+    """The sender's address or its domain (or a parent domain) is on the inbox's block list."""
+    address = sender.strip().lower()
+    domain = address.rpartition("@")[2]
+    patterns = {address, domain, f"@{domain}"}
+    parts = domain.split(".")
+    patterns.update(".".join(parts[index:]) for index in range(1, len(parts) - 1))
+    return BlockedSender.objects.filter(inbox=inbox, pattern__in=patterns).exists()
+
+
+def recent_autoreplies(inbox: Inbox, sender: str) -> int:
+    since = timezone.now() - timedelta(days=1)
+    return AutoReply.objects.filter(
+        inbox=inbox, address=sender.strip().lower(), sent_at__gte=since
+    ).count()
+
+
+def may_autoreply(inbox: Inbox, parsed: ParsedEmail) -> bool:
+    sender = parsed.from_address.strip().lower()
+    if not sender or parsed.should_not_autoreply:
+        return False
+    if sender == config.address(inbox) or is_blocked(inbox, sender):
+        return False
+    return recent_autoreplies(inbox, sender) < config.autoreplies_per_day()
+
+
+def acknowledge(conversation: Conversation, recipient: str) -> Message:
+    """Queue "we received your request #N" as an automatic reply (call inside the transaction)."""
+    language = conversation.language or conversation.inbox.language or "en"
+    with translation.override(language):
+        text = _(
+            "We received your request #%(number)s and will answer as soon as we can. "
+            "To add anything, reply to this email."
+        ) % {"number": conversation.pk}
+    with transaction.atomic():
+        message = append_message(
+            conversation,
+            direction=Direction.OUTBOUND,
+            body_text=text,
+            body_html=text_to_html(text),
+            delivery_status=DeliveryStatus.QUEUED,
+        )
+        AutoReply.objects.create(inbox=conversation.inbox, address=recipient.strip().lower())
+        index.index_message(message)
+        events.record(
+            "message.created",
+            conversation=conversation,
+            data={
+                "message_id": message.pk,
+                "seq": message.seq,
+                "direction": Direction.OUTBOUND,
+                "automatic": True,
+            },
+        )
+        tasks.enqueue("deliver_message", {"message_id": message.pk}, key=f"deliver:{message.uuid}")
+    return message
