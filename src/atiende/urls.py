@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("atiende.api.urls")),
+    path("mail/", include("atiende.mail.urls")),
     path("", include("atiende.portal.urls")),
     path("", include("atiende.conversations.urls")),
 ]

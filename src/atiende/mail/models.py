@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from atiende.inboxes.models import Inbox
+
 
 class RawStatus(models.TextChoices):
     RECEIVED = "received", _("Received")  # durable, not processed yet
@@ -75,7 +77,9 @@ class ImapFolderState(models.Model):
 class BlockedSender(models.Model):
     """An address (`someone@example.com`) or a whole domain (`example.com`) an inbox refuses."""
 
-    inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.CASCADE, related_name="blocked_senders")
+    inbox = models.ForeignKey(
+        "inboxes.Inbox", on_delete=models.CASCADE, related_name="blocked_senders"
+    )
     pattern = models.CharField(_("address or domain"), max_length=255)
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -103,3 +107,12 @@ class AutoReply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class EmailInbox(Inbox):
+    """The email inboxes, as their own admin page (block list, connection test)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("email inbox")
+        verbose_name_plural = _("email inboxes")
