@@ -47,7 +47,7 @@ def download(attachment: Attachment) -> FileResponse:
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
-        raise NotFound(_("attachment not found")) from exc
+        raise NotFound(_("Attachment not found.")) from exc
     response = FileResponse(
         handle,
         as_attachment=not attachment.is_safe_image,
