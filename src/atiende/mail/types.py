@@ -45,6 +45,7 @@ class ParsedEmail:
     bounce_original_id: str = ""
     bounce_recipients: tuple[str, ...] = ()
     bounce_status: str = ""
+    bounce_action: str = ""  # "failed", "delayed", ... of the first recipient reported
     headers: dict[str, str] = field(default_factory=dict)  # a few raw headers, for display
     defects: tuple[str, ...] = ()  # what the parser complained about
 
