@@ -268,6 +268,7 @@ ATIENDE_RATE_LIMIT_ENABLED = env_bool("ATIENDE_RATE_LIMIT_ENABLED", True)
 # Portal sign-in links: signed, single use, expiring.
 ATIENDE_PORTAL_LINK_MAX_AGE = int(os.environ.get("ATIENDE_PORTAL_LINK_MAX_AGE", 3600))
 
+
 # Mail that the core sends (portal links, Help form notifications); the email channel has its
 # own per-inbox SMTP settings.
 # ATIENDE_SMTP_URL=smtp://user:password@host:587?tls=1 (or ssl=1) sends real mail; without it,

@@ -193,7 +193,7 @@ def test_cannot_watch_an_invisible_conversation(factory: Factory) -> None:
         await insider.send_json_to({"type": "watch", "conversation_id": hidden.pk})
         await outsider.send_json_to({"type": "watch", "conversation_id": hidden.pk})
         reply = await outsider.receive_json_from(timeout=TIMEOUT)
-        assert reply == {"type": "error", "detail": "conversation not found"}
+        assert reply == {"type": "error", "detail": "Conversation not found."}
         # The outsider's presence never reaches those watching the conversation.
         assert await insider.receive_nothing(timeout=0.3)
         await outsider.disconnect()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from atiende.conversations.models import Attachment, Conversation, Direction, Message
 from atiende.core.errors import NotFound
@@ -39,7 +40,7 @@ def access_conversation_by_id(user: User, conversation_id: int) -> Conversation:
         .first()
     )
     if conversation is None:
-        raise NotFound("conversation not found")
+        raise NotFound(_("Conversation not found."))
     return conversation
 
 
@@ -50,7 +51,7 @@ def customer_conversations(contact: Contact) -> QuerySet[Conversation]:
 def access_customer_conversation(contact: Contact, conversation_id: int) -> Conversation:
     conversation = customer_conversations(contact).filter(pk=conversation_id).first()
     if conversation is None:
-        raise NotFound("conversation not found")
+        raise NotFound(_("Conversation not found."))
     return conversation
 
 
@@ -66,9 +67,9 @@ def access_attachment_for_agent(user: User, token: str) -> Attachment:
         .first()
     )
     if attachment is None or attachment.message is None:
-        raise NotFound("attachment not found")
+        raise NotFound(_("Attachment not found."))
     if not can_see_conversation(user, attachment.message.conversation):
-        raise NotFound("attachment not found")
+        raise NotFound(_("Attachment not found."))
     return attachment
 
 
@@ -84,7 +85,7 @@ def access_attachment_for_customer(contact: Contact, token: str) -> Attachment:
         .first()
     )
     if attachment is None:
-        raise NotFound("attachment not found")
+        raise NotFound(_("Attachment not found."))
     return attachment
 
 
@@ -93,13 +94,13 @@ def access_contact_by_id(user: User, contact_id: int) -> Contact:
     contact has none yet (just created); supervisors and admins see all."""
     contact = Contact.objects.filter(pk=contact_id).first()
     if contact is None:
-        raise NotFound("contact not found")
+        raise NotFound(_("Contact not found."))
     if user.sees_everything:
         return contact
     conversations = Conversation.objects.filter(contact=contact)
     if not conversations.exists() or conversations.filter(conversation_visibility(user)).exists():
         return contact
-    raise NotFound("contact not found")
+    raise NotFound(_("Contact not found."))
 
 
 def visible_contacts(user: User) -> QuerySet[Contact]:

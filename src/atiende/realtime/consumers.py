@@ -15,6 +15,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext as _
 
 from atiende.conversations.access import visible_conversations
 from atiende.core.events import INBOX_GROUP, conversation_group
@@ -94,7 +95,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channe
             return
         if not await may_see(self.user_id, conversation_id):
             # Same answer as for a conversation that does not exist.
-            await self.send_json({"type": "error", "detail": "conversation not found"})
+            await self.send_json({"type": "error", "detail": str(_("Conversation not found."))})
             return
         await self.unwatch()
         self.watching = conversation_id

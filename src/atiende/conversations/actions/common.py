@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from atiende.conversations.models import Conversation, Message
 from atiende.core.errors import ActionError
@@ -18,7 +19,7 @@ def lock(conversation: Conversation) -> Conversation:
         queryset = queryset.select_for_update()
     locked = queryset.select_related("contact", "inbox").first()
     if locked is None:
-        raise ActionError("conversation no longer exists")
+        raise ActionError(_("This conversation no longer exists."))
     return locked
 
 

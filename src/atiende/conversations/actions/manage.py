@@ -16,7 +16,7 @@ MAX_TAG_LENGTH = 50
 
 def _check(actor: User, conversation: Conversation) -> None:
     if not can_see_conversation(actor, conversation):
-        raise NotFound("conversation not found")
+        raise NotFound(_("Conversation not found."))
 
 
 def assign(actor: User, conversation: Conversation, assignee: User | None) -> Conversation:

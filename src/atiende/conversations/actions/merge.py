@@ -19,7 +19,7 @@ def merge_conversations(actor: User, source: Conversation, target: Conversation)
     customer's conversations, so a merge never shows one customer another's messages."""
     for conversation in (source, target):
         if not can_see_conversation(actor, conversation):
-            raise NotFound("conversation not found")
+            raise NotFound(_("Conversation not found."))
     if source.pk == target.pk:
         raise ActionError(_("A conversation cannot be merged into itself."))
     if source.contact_id != target.contact_id:

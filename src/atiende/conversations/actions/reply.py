@@ -40,7 +40,7 @@ def _body(text: str, html: str) -> tuple[str, str]:
 
 def _check(actor: User, conversation: Conversation) -> None:
     if not can_see_conversation(actor, conversation):
-        raise NotFound("conversation not found")
+        raise NotFound(_("Conversation not found."))
 
 
 def _attach(message: Message, files: list[tuple[str, bytes]]) -> None:
