@@ -11,6 +11,7 @@ import mimetypes
 import re
 import smtplib
 import ssl
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -29,6 +30,11 @@ from atiende.inboxes.contract import (
 )
 from atiende.inboxes.models import Inbox
 from atiende.mail import config, tokens
+
+# Message-IDs in In-Reply-To / References must never be folded into RFC 2047 encoded words
+# (readers match them byte for byte), which Python's default 78-column folding does to any
+# token longer than a line; 998 is RFC 5322's hard line limit.
+POLICY = policy.default.clone(max_line_length=998)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv|rv|enc|tr)\s*:", re.IGNORECASE)
@@ -69,7 +75,7 @@ def build(inbox: Inbox, message: OutboundMessage, *, automatic: bool) -> EmailMe
     )
     if not recipient:
         raise PermanentDeliveryError(_("The customer has no email address."))
-    email = EmailMessage()
+    email = EmailMessage(policy=POLICY)
     email["From"] = mailbox(config.display_name(inbox), own)
     email["To"] = mailbox(message.recipient_name, recipient)
     if config.plus_addressing(inbox):

@@ -273,6 +273,11 @@ def record_bounce(inbox: Inbox, parsed: ParsedEmail) -> str:
     )
     if message is None:
         return _("Delivery report for a message we did not send.")
+    if parsed.bounce_action.lower() not in {"", "failed"}:
+        return _("Delivery report (%(action)s) for message %(id)s; not a failure.") % {
+            "action": parsed.bounce_action,
+            "id": message.pk,
+        }
     reason = " ".join(
         part for part in (parsed.bounce_status, ", ".join(parsed.bounce_recipients)) if part
     ) or _("The recipient's mail server returned the message.")
