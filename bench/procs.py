@@ -126,7 +126,8 @@ def run(
 
 def load(spec: dict[str, Any]) -> dict[str, Any]:
     """Run bench/loadgen.py in its own process with this spec; its JSON result."""
-    budget = float(spec.get("warmup_s", 2)) + float(spec.get("duration_s", 10)) + 90
+    window = max(float(spec.get("duration_s", 10)), float(spec.get("max_duration_s", 0)))
+    budget = float(spec.get("warmup_s", 2)) + 3 * window + float(spec.get("timeout_s", 30)) + 30
     done = subprocess.run(
         [str(VENV_PYTHON if VENV_PYTHON.exists() else sys.executable), "loadgen.py"],
         input=json.dumps(spec),
