@@ -23,6 +23,7 @@ _AS_WINDOWS_1252 = frozenset({"latin_1", "iso8859_1", "ascii", "cp1252"})
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,80})\?([bBqQ])\?([^?]*)\?=")
 _Q_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]*$")
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -49,11 +50,14 @@ def decode_bytes(data: bytes, charset: str = "") -> tuple[str, bool]:
     Latin-1 maps every byte, so no text is ever dropped. The flag says a fallback was needed.
     """
     declared = codec_for(charset) if charset else ""
-    for position, codec in enumerate((declared, "utf_8", "cp1252")):
+    # Text labelled ASCII or Latin-1 is often UTF-8 really; strict UTF-8 decoding of real
+    # Latin-1 text almost always fails, so trying it first costs nothing.
+    order = ("utf_8", "cp1252") if declared == "cp1252" else (declared, "utf_8", "cp1252")
+    for position, codec in enumerate(order):
         if not codec:
             continue
         try:
-            return data.decode(codec), position > 0 or not declared
+            return data.decode(codec), codec != declared and position > 0
         except (UnicodeDecodeError, LookupError):
             continue
         except Exception:  # noqa: S112 - a broken codec must not lose the text
@@ -77,7 +81,9 @@ def header_text(raw: str) -> str:
 
 def _word_bytes(encoding: str, payload: str) -> bytes | None:
     if encoding in "bB":
-        cleaned = re.sub(r"[^A-Za-z0-9+/]", "", payload)
+        cleaned = payload.rstrip("=")
+        if not _BASE64.match(cleaned):
+            return None  # not base64 at all: better shown literally than as mojibake
         if len(cleaned) % 4 == 1:
             cleaned = cleaned[:-1]
         try:
@@ -226,8 +232,11 @@ def parse_address(item: str) -> tuple[str, str]:
         address = address[7:]
     if "@" not in address:
         address = ""
-    name_text, name_comment = _strip_comments(name)
-    display = _unquote(name_text) or comment or name_comment
+    if name.strip().startswith('"'):
+        display = _unquote(name)  # parentheses inside quotes are part of the name
+    else:
+        name_text, name_comment = _strip_comments(name)
+        display = _unquote(name_text) or comment or name_comment
     return clean_text(decode_words(display), 200), address.lower()[:254]
 
 

@@ -310,10 +310,12 @@ class _PartInfo:
 
 
 def _payload(part: Message) -> object:
-    try:
-        return part.get_payload()
-    except Exception:  # treat as an empty part
-        return ""
+    """The stored payload: a list of parts, or the body text with raw bytes surrogate-escaped.
+
+    `get_payload()` without decode=True re-decodes 8-bit text with the declared charset and
+    errors="replace", which would turn "café" in a latin-1 body into "caf\ufffd".
+    """
+    return getattr(part, "_payload", "")
 
 
 def _part_bytes(part: Message) -> bytes:
@@ -363,8 +365,8 @@ def _serialise(message: Message) -> bytes:
 def _generated_name(content_type: str, number: int) -> str:
     if content_type in {"message/rfc822", "message/global"}:
         extension = ".eml"
-    elif content_type == "text/plain":
-        extension = ".txt"
+    elif content_type.startswith("text/") or content_type == "message/delivery-status":
+        extension = mimetypes.guess_extension(content_type, strict=False) or ".txt"
     else:
         extension = mimetypes.guess_extension(content_type, strict=False) or ".bin"
     return f"attachment-{number}{extension}"
@@ -437,7 +439,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
     if not full_text and html:
         full_text = html_to_text(html)
     if not full_text and not html and walker.fallback_text:
-        full_text = walker.fallback_text
+        full_text = walker.fallback_text.strip("\n")
     if walker.texts and full_text:
         text = split_reply(full_text)[0]
     elif html:
