@@ -26,7 +26,6 @@ def upload(client: Client, path: str, files: list[tuple[str, bytes]], **fields: 
 def download(client: Client, token: str) -> Any:
     response = client.get(f"/api/attachments/{token}")
     body = response.getvalue() if response.status_code == 200 else b""
-    response.close()
     return response, body
 
 

@@ -46,7 +46,7 @@ def test_customer_a_cannot_download_customer_bs_files(world: World) -> None:
 
     statuses = [client.get(f"/api/attachments/{token}").status_code for token in tokens]
     own = client.get(f"/api/attachments/{world.attachment_a.token}")
-    own.close()
+    own.getvalue()  # read to the end, which closes the file
 
     assert statuses == [404, 404, 404]
     assert own.status_code == 200
