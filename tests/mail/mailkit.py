@@ -55,12 +55,12 @@ def mail(
         email["In-Reply-To"] = in_reply_to
     if references:
         email["References"] = references
-    for name, value in (headers or {}).items():
-        email[name] = value
     email.set_content(text)
     for filename, content_type, content in attachments:
         maintype, _slash, subtype = content_type.partition("/")
         email.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+    for name, value in (headers or {}).items():  # after the body: set_content drops Content-*
+        email[name] = value
     return email.as_bytes()
 
 
@@ -90,7 +90,7 @@ class Relay:
         raw = envelope.original_content or b""
         parsed = message_from_bytes(bytes(raw), policy=policy.default)
         with self.lock:
-            self.received.append(parsed)  # type: ignore[arg-type]
+            self.received.append(parsed)
             self.raw.append(bytes(raw))
             self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
         return "250 OK queued"

@@ -64,8 +64,10 @@ def test_a_reply_reaches_the_relay_threaded_with_attachments(factory: Factory) -
     assert sent["X-Auto-Response-Suppress"] is None
     body = sent.get_body(preferencelist=("plain",))
     html = sent.get_body(preferencelist=("html",))
-    assert body is not None and "Restored it, sorry!" in body.get_content()
-    assert html is not None and "<b>sorry</b>" in html.get_content()
+    assert body is not None
+    assert "Restored it, sorry!" in body.get_content()
+    assert html is not None
+    assert "<b>sorry</b>" in html.get_content()
     [attachment] = list(sent.iter_attachments())
     assert attachment.get_filename() == "steps.txt"
     assert attachment.get_content() == "1. sign in\n2. open playlists\n"
