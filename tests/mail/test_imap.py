@@ -222,6 +222,7 @@ def test_idle_wakes_up_on_new_mail(server: ImapServer, folder: str) -> None:
     follower.start()
     try:
         assert syncs.get(timeout=15) == imap.SyncResult(fetched=1, ingested=1)
+        assert syncs.get(timeout=15) == imap.SyncResult()  # nothing more: now it idles
         # Polling would wait an hour: only IDLE's EXISTS can bring the next sync.
         server.deliver([message(71)], folder)
         assert syncs.get(timeout=15) == imap.SyncResult(fetched=1, ingested=1)

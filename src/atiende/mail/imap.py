@@ -339,7 +339,14 @@ def _run(inbox: Inbox, stop: threading.Event, on_sync: Callable[[SyncResult], No
                     if on_sync is not None:
                         on_sync(result)
                     close_old_connections()
-                    _wait_for_mail(client, settings, stop, idle)
+                    if result.errors:
+                        # Failed messages are retried at the polling pace, never in a loop.
+                        stop.wait(min(settings.poll_seconds, 30.0))
+                    elif not (result.fetched or result.duplicates):
+                        _wait_for_mail(client, settings, stop, idle)
+                    # Otherwise sync again at once: mail announced (EXISTS) while the sync
+                    # fetched and flagged was consumed by those commands, so IDLE would not
+                    # report it; only a sync whose SEARCH found nothing may be followed by IDLE.
         except Exception as exc:
             logger.warning("inbox %s: IMAP failed (%s); retrying in %.0fs", inbox.pk, exc, backoff)
             with contextlib.suppress(Exception):
