@@ -15,7 +15,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from django.db import close_old_connections
+from django.db import connections
 
 from atiende.inboxes.models import ChannelKind, Inbox
 from atiende.mail import config
@@ -37,16 +37,18 @@ def inbox_for(address: str) -> Inbox | None:
     wanted = base_address(address)
     if not wanted:
         return None
-    close_old_connections()
-    for inbox in Inbox.objects.filter(channel=ChannelKind.EMAIL, is_active=True):
-        if config.address(inbox) == wanted:
-            return inbox
-    return None
+    try:
+        for inbox in Inbox.objects.filter(channel=ChannelKind.EMAIL, is_active=True):
+            if config.address(inbox) == wanted:
+                return inbox
+        return None
+    finally:
+        # Worker threads come and go: each closes the connection it opened.
+        connections.close_all()
 
 
 def ingest_for_recipients(inbox_ids: list[int], raw: bytes) -> list[int]:
     """Store `raw` for each inbox; returns the RawEmail ids (runs in a worker thread)."""
-    close_old_connections()
     try:
         source_key = f"smtp:{hashlib.sha256(raw).hexdigest()}"
         stored = []
@@ -54,7 +56,7 @@ def ingest_for_recipients(inbox_ids: list[int], raw: bytes) -> list[int]:
             stored.append(ingest(inbox, raw, source="smtp", source_key=source_key).pk)
         return stored
     finally:
-        close_old_connections()
+        connections.close_all()
 
 
 class InboundHandler:
