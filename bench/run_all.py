@@ -12,10 +12,12 @@ import argparse
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,13 +28,32 @@ BENCHES = ["bench_api.py", "bench_inbox_search.py"]
 
 
 def run_one(script: Path, timeout: float) -> dict[str, Any]:
+    """Run one bench; it is killed on time-out, and with us on SIGTERM or Ctrl-C."""
     began = time.monotonic()
     print(f"== {script.name}", flush=True)
+    child = subprocess.Popen([sys.executable, str(script)], cwd=ROOT)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        child.terminate()
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        done = subprocess.run([sys.executable, str(script)], cwd=ROOT, timeout=timeout, check=False)
-        status: dict[str, Any] = {"returncode": done.returncode}
+        status: dict[str, Any] = {"returncode": child.wait(timeout)}
     except subprocess.TimeoutExpired:
+        child.terminate()
+        try:
+            child.wait(30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
         status = {"returncode": None, "error": f"timed out after {timeout:.0f} s"}
+    except BaseException:
+        child.terminate()
+        child.wait(30)
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     status["seconds"] = round(time.monotonic() - began, 1)
     return status
 
