@@ -23,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
-# In this order; a script that does not exist (yet) is skipped.
+# These first, in this order, then any other bench_*.py; a script not there is skipped.
 BENCHES = ["bench_api.py", "bench_inbox_search.py"]
 
 
@@ -66,7 +66,8 @@ def main(argv: list[str]) -> int:
     wanted = {name.strip() for name in args.only.split(",") if name.strip()}
     RESULTS.mkdir(parents=True, exist_ok=True)
     runs: dict[str, Any] = {}
-    for name in BENCHES:
+    others = sorted(p.name for p in BENCH.glob("bench_*.py") if p.name not in BENCHES)
+    for name in [*BENCHES, *others]:
         script = BENCH / name
         short = name.removeprefix("bench_").removesuffix(".py")
         if not script.exists() or (wanted and short not in wanted):
