@@ -58,9 +58,11 @@ RECENT_HITS = (
     ") AS h JOIN search_searchdocument AS d ON d.id = h.id"
 )
 # Few documents belong to a handful of conversations: walk them and probe FTS5 by rowid (CROSS
-# JOIN keeps that order) rather than filtering every match of a common word.
+# JOIN keeps that order) rather than filtering every match of a common word. No bm25 here: it
+# reads the whole doclist of every word for each probe (hundreds of ms for a common word), so
+# these hits all score 1 and the caller orders them by recency.
 HITS_IN_CONVERSATIONS = (
-    "SELECT d.kind, d.conversation_id, d.contact_id, bm25(search_fts, 0.0, 1.0)"
+    "SELECT d.kind, d.conversation_id, d.contact_id, -1.0"
     " FROM search_searchdocument AS d CROSS JOIN search_fts ON search_fts.rowid = d.id"
     " WHERE d.conversation_id IN (SELECT value FROM json_each(%s))"
     " AND d.kind IN ('message', 'conversation') AND (%s OR d.is_note = 0)"
