@@ -12,6 +12,8 @@ from atiende.conversations.actions import add_note, send_reply, tag
 from atiende.core import tasks
 from atiende.core.models import Event, Task, TaskStatus
 from atiende.inboxes.models import Inbox
+from atiende.mail.models import BlockedSender, ImapFolderState
+from atiende.mail.pipeline import ingest
 from atiende.people.models import Role, User
 from tests.factories import Factory
 
@@ -40,12 +42,23 @@ def populated(factory: Factory, admin_user: User) -> None:
     tasks.drain()
 
 
+@pytest.fixture
+def email_objects(factory: Factory) -> None:
+    """One object of each email-channel model."""
+    mailbox = factory.inbox(channel="email", config={"address": "support@sonora.test"})
+    raw = b"From: ana@example.test\r\nSubject: Hola\r\n\r\nHola"
+    ingest(mailbox, raw, source="upload", source_key="upload:1")
+    BlockedSender.objects.create(inbox=mailbox, pattern="spam.example")
+    ImapFolderState.objects.create(inbox=mailbox, folder="INBOX", uidvalidity=1, last_uid=1)
+    tasks.drain()
+
+
 def _url(model: type[Model], view: str, *args: object) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("populated")
+@pytest.mark.usefixtures("populated", "email_objects")
 def test_every_changelist_and_change_page_opens(admin_client: Client) -> None:
     models = [model for model in admin.site._registry if model._meta.app_label != "auth"]
     labels = {model._meta.label for model in models}

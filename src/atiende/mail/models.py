@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -109,8 +111,15 @@ class AutoReply(models.Model):
         return f"{self.address} {self.sent_at:%Y-%m-%d %H:%M}"
 
 
+class EmailInboxManager(models.Manager["EmailInbox"]):
+    def get_queryset(self) -> models.QuerySet[EmailInbox]:
+        return super().get_queryset().filter(channel="email")
+
+
 class EmailInbox(Inbox):
     """The email inboxes, as their own admin page (block list, connection test)."""
+
+    objects: ClassVar[EmailInboxManager] = EmailInboxManager()
 
     class Meta:
         proxy = True
