@@ -63,6 +63,7 @@ def build_outbound(message: Message) -> OutboundMessage:
         language=conversation.language or contact.language,
         attachments=attachments,
         thread_external_ids=thread,
+        automatic=message.author_user_id is None,
     )
 
 

@@ -75,6 +75,9 @@ class OutboundMessage:
     attachments: tuple[OutboundAttachment, ...] = ()
     # External ids of earlier messages in the thread, oldest first (email References).
     thread_external_ids: tuple[str, ...] = ()
+    # Sent by atiende itself (an acknowledgement), not written by an agent: channels mark it so
+    # that peers do not answer it automatically (SECURITY.md I4).
+    automatic: bool = False
 
 
 @dataclass(frozen=True)

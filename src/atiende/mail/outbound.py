@@ -20,7 +20,6 @@ from pathlib import Path
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from atiende.conversations.models import Message
 from atiende.inboxes.contract import (
     Capabilities,
     DeliveryError,
@@ -59,11 +58,6 @@ def reply_subject(message: OutboundMessage) -> str:
     if message.thread_external_ids and not _REPLY_PREFIX.match(subject):
         return _("Re: %(subject)s") % {"subject": subject}
     return subject
-
-
-def is_automatic(message: OutboundMessage) -> bool:
-    """A reply nobody wrote (no agent author): an acknowledgement or another automatic mail."""
-    return Message.objects.filter(pk=message.message_id, author_user__isnull=True).exists()
 
 
 def build(inbox: Inbox, message: OutboundMessage, *, automatic: bool) -> EmailMessage:
@@ -154,7 +148,7 @@ class EmailAdapter:
         settings = config.smtp(inbox)
         if settings is None:
             raise PermanentDeliveryError(_("This email inbox has no SMTP server configured."))
-        email = build(inbox, message, automatic=is_automatic(message))
+        email = build(inbox, message, automatic=message.automatic)
         message_id = str(email["Message-ID"]).strip("<>")
         try:
             session = connect(settings)
