@@ -109,10 +109,13 @@ class ImapServer:
         return client
 
     def deliver(self, messages: Iterable[bytes], folder: str = "INBOX", seen: bool = False) -> None:
-        """APPEND the messages in order (so UIDs follow that order), 100 per command."""
+        """APPEND the messages in order (so UIDs follow that order), 100 per command; the folder
+        is created when missing."""
         flags = [b"\\Seen"] if seen else []
         client = self.client()
         try:
+            if not client.folder_exists(folder):
+                client.create_folder(folder)
             batch: list[bytes] = []
             for raw in messages:
                 batch.append(raw)
