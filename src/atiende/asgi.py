@@ -19,7 +19,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from atiende.core import worker  # noqa: E402
+from atiende.core import events, worker  # noqa: E402
 from atiende.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -42,11 +42,13 @@ async def lifespan(receive: Any, send: Any) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            events.bind_server_loop(asyncio.get_running_loop())
             if settings.ATIENDE_EMBEDDED_WORKER:
                 worker_task = asyncio.create_task(worker.run_async(stop))
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             stop.set()
+            events.bind_server_loop(None)
             if worker_task is not None:
                 with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                     await asyncio.wait_for(worker_task, timeout=5)

@@ -112,13 +112,22 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # A connection pool per process: under ASGI each request runs in a thread of its own,
+        # so persistent per-thread connections (CONN_MAX_AGE) would pile up until PostgreSQL
+        # refuses more.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ.get("ATIENDE_DB_POOL_SIZE", "16")),
+            "timeout": 20,
+        }
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend plus a per-process queue for write transactions.
+            "ENGINE": "atiende.core.sqlite",
             "NAME": os.environ.get("ATIENDE_SQLITE_PATH", str(VAR_DIR / "atiende.sqlite3")),
             "OPTIONS": {
                 # Writes open with BEGIN IMMEDIATE: with deferred transactions, concurrent
@@ -134,7 +143,8 @@ else:
                     "PRAGMA cache_size=-32000;"
                 ),
             },
-            "TEST": {"NAME": os.environ.get("ATIENDE_SQLITE_TEST_PATH") or None},
+            # In memory (per test process) unless a file is asked for.
+            "TEST": {"NAME": os.environ.get("ATIENDE_SQLITE_TEST_PATH") or ":memory:"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -63,13 +65,41 @@ def record(
     return event
 
 
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def bind_server_loop(loop: asyncio.AbstractEventLoop | None) -> None:
+    """Called by the ASGI lifespan: publish from request threads without waiting on the loop."""
+    global _server_loop
+    _server_loop = loop
+
+
 def broadcast(groups: list[str], message: dict[str, Any]) -> None:
-    """Send to channel-layer groups; a fan-out failure never undoes a committed change."""
+    """Send to channel-layer groups; a fan-out failure never undoes a committed change.
+
+    Inside the server, the sends are handed to the server's event loop and the request thread
+    goes on at once (waiting for each send cost most of a request's time). Elsewhere (the
+    standalone worker, management commands, tests) they run to completion here.
+    """
     layer = get_channel_layer()
     if layer is None:
         return
-    try:
+
+    async def send() -> None:
         for group in groups:
-            async_to_sync(layer.group_send)(group, message)
+            await layer.group_send(group, message)
+
+    loop = _server_loop
+    if loop is not None and loop.is_running():
+        future = asyncio.run_coroutine_threadsafe(send(), loop)
+        future.add_done_callback(_log_failure)
+        return
+    try:
+        async_to_sync(send)()
     except Exception:
         logger.exception("could not publish %s", message.get("kind"))
+
+
+def _log_failure(future: concurrent.futures.Future[None]) -> None:
+    if not future.cancelled() and (error := future.exception()) is not None:
+        logger.error("could not publish an event: %r", error)

@@ -1,0 +1,1 @@
+"""atiende's SQLite database backend (see base.py)."""
