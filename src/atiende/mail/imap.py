@@ -173,7 +173,7 @@ def _sync(inbox: Inbox, settings: FolderSettings, client: IMAPClient, ingest: In
     )
     result = SyncResult()
     errors: list[str] = []
-    # Everything up to `committed` is stored: the stored last UID may move up to it.
+    # The stored last UID moves over done UIDs only, and stops for good at the first failure.
     blocked = False
     for start in range(0, len(uids), settings.batch):
         batch = uids[start : start + settings.batch]
