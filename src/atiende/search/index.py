@@ -16,11 +16,34 @@ if TYPE_CHECKING:
 MAX_INDEXED = 20_000
 
 
-def _put(kind: str, object_id: int, text: str, **fields: object) -> None:
-    SearchDocument.objects.update_or_create(
-        kind=kind,
-        object_id=object_id,
-        defaults={"text": document_text(text[:MAX_INDEXED]), **fields},
+UPDATED_FIELDS = ["text", "conversation_id", "contact_id", "is_note"]
+
+
+def _put(
+    kind: str,
+    object_id: int,
+    text: str,
+    *,
+    conversation_id: int | None = None,
+    contact_id: int | None = None,
+    is_note: bool = False,
+) -> None:
+    # One upsert statement (INSERT ... ON CONFLICT DO UPDATE on both engines), not a savepoint,
+    # a read and a write: it runs inside every message's transaction.
+    SearchDocument.objects.bulk_create(
+        [
+            SearchDocument(
+                kind=kind,
+                object_id=object_id,
+                text=document_text(text[:MAX_INDEXED]),
+                conversation_id=conversation_id,
+                contact_id=contact_id,
+                is_note=is_note,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["kind", "object_id"],
+        update_fields=UPDATED_FIELDS,
     )
 
 
@@ -50,8 +73,10 @@ def index_conversation(conversation: Conversation) -> None:
     )
 
 
-def index_contact(contact: Contact) -> None:
-    identities = list(contact.identities.values_list("value", flat=True))
+def index_contact(contact: Contact, identities: list[str] | None = None) -> None:
+    """Index a contact; a caller that just created its identities may pass them."""
+    if identities is None:
+        identities = list(contact.identities.values_list("value", flat=True))
     _put(
         DocumentKind.CONTACT,
         contact.pk,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,12 +23,27 @@ def lock(conversation: Conversation) -> Conversation:
 
 
 def next_seq(conversation: Conversation) -> int:
-    """Reserve the next message sequence number of `conversation` (inside a transaction)."""
+    """Reserve the next message sequence number of `conversation` (inside a transaction).
+
+    One statement (UPDATE ... RETURNING, SQLite >= 3.35 and PostgreSQL) instead of an update and
+    a read: it runs for every message.
+    """
     now = timezone.now()
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_seq=F("last_seq") + 1, last_message_at=now, updated_at=now
-    )
-    conversation.refresh_from_db(fields=["last_seq", "last_message_at", "updated_at"])
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    table = Conversation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(table)} "  # noqa: S608 - the model's own table
+            "SET last_seq = last_seq + 1, last_message_at = %s, updated_at = %s "
+            "WHERE id = %s RETURNING last_seq",
+            [stamp, stamp, conversation.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise ActionError(_("This conversation no longer exists."))
+    conversation.last_seq = int(row[0])
+    conversation.last_message_at = now
+    conversation.updated_at = now
     return conversation.last_seq
 
 

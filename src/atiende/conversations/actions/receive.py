@@ -145,7 +145,7 @@ def _find_or_create_contact(inbound: InboundMessage) -> Contact:
     ContactIdentity.objects.create(
         contact=contact, kind=inbound.identity_kind, value=value, verified=inbound.identity_verified
     )
-    index.index_contact(contact)
+    index.index_contact(contact, identities=[value])
     events.record(
         "contact.created",
         contact=contact,

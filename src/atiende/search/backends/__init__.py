@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from atiende.search.terms import Terms
@@ -53,4 +54,4 @@ def backend() -> SearchBackend:
         from atiende.search.backends.sqlite import SQLiteBackend
 
         return SQLiteBackend()
-    raise NotImplementedError(f"no search backend for {connection.vendor}")
+    raise ImproperlyConfigured(f"atiende has no search backend for {connection.vendor}")
