@@ -444,12 +444,17 @@ class Peer:
             return result
 
         seconds = get_email()
-        left = len(server.flags(imap_folder))
+        # get_email flags each processed message \\Deleted and expunges at the end; when a
+        # message raises, the queue's run stops there and nothing is expunged.
+        flags = server.flags(imap_folder)
+        made = report()
         result: dict[str, Any] = {
             "seconds": round(seconds, 2),
-            "messages_per_second": round(len(messages) / seconds, 1),
-            "left_on_server": left,
-            **report(),
+            # Over what it turned into follow-ups: it may stop before the end of the folder.
+            "messages_per_second": round(made["followups"] / seconds, 1),
+            "processed": made["followups"],
+            "left_unprocessed_on_server": sum(b"\\Deleted" not in f for f in flags.values()),
+            **made,
         }
         if redeliver:
             server.deliver(messages, imap_folder)
