@@ -117,6 +117,9 @@ class Conversation(models.Model):
             models.Index(fields=["team", "status", "-last_message_at"], name="conv_team_recent"),
             models.Index(fields=["contact", "-last_message_at"], name="conv_contact_recent"),
             models.Index(fields=["-last_message_at", "-id"], name="conv_recent"),
+            # The unassigned and team views filter on several statuses: these serve their order.
+            models.Index(fields=["assignee", "-last_message_at"], name="conv_assignee_order"),
+            models.Index(fields=["team", "-last_message_at"], name="conv_team_order"),
         ]
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")

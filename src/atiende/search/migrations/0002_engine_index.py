@@ -1,5 +1,5 @@
 """The engine's full-text index over SearchDocument.text: an FTS5 table with its triggers on
-SQLite, a GIN index on PostgreSQL. Each operation does nothing on the other engine."""
+SQLite, a stored tsvector column with a GIN index on PostgreSQL. Each operation does nothing on the other engine."""
 
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
@@ -14,7 +14,7 @@ def install(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if vendor == "sqlite":
         statements = [sqlite.CREATE_TABLE, sqlite.REBUILD, *sqlite.CREATE_TRIGGERS]
     elif vendor == "postgresql":
-        statements = [postgres.CREATE_INDEX]
+        statements = [postgres.DROP_EXPRESSION_INDEX, postgres.ADD_VECTOR, postgres.CREATE_INDEX]
     for statement in statements:
         schema_editor.execute(statement)
 
@@ -25,7 +25,7 @@ def uninstall(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if vendor == "sqlite":
         statements = [*sqlite.DROP_TRIGGERS, sqlite.DROP_TABLE]
     elif vendor == "postgresql":
-        statements = [postgres.DROP_INDEX]
+        statements = [postgres.DROP_INDEX, postgres.DROP_VECTOR]
     for statement in statements:
         schema_editor.execute(statement)
 
