@@ -187,6 +187,12 @@ else:
 ATIENDE_EMBEDDED_WORKER = env_bool("ATIENDE_EMBEDDED_WORKER", True)
 ATIENDE_WORKER_POLL_SECONDS = float(os.environ.get("ATIENDE_WORKER_POLL_SECONDS", "0.5"))
 ATIENDE_TASK_MAX_ATTEMPTS = int(os.environ.get("ATIENDE_TASK_MAX_ATTEMPTS", "8"))
+# Caps every task's lease (seconds; 0 keeps each task's own): how soon a task whose worker died
+# is taken again.
+ATIENDE_TASK_LEASE_SECONDS = int(os.environ.get("ATIENDE_TASK_LEASE_SECONDS", "0"))
+# In the embedded mode, also follow the email inboxes that have IMAP settings, in a thread of the
+# server process (scale-out runs `python -m atiende fetch_mail` instead).
+ATIENDE_EMBEDDED_FETCH_MAIL = env_bool("ATIENDE_EMBEDDED_FETCH_MAIL", True)
 
 # --- Files ---------------------------------------------------------------------------------------
 # Attachments live outside any served path under random names; the app serves them after an

@@ -53,14 +53,12 @@ print(inbox.pk)
 # The worker with a short lease for mail processing: a task whose worker was killed is taken
 # again once its lease ran out, and the default lease (two minutes) would outlast the test.
 WORKER = """
-import dataclasses, os, signal, threading
+import os, signal, threading
 import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atiende.settings")
+os.environ["ATIENDE_TASK_LEASE_SECONDS"] = "3"
 django.setup()
-from atiende.core import tasks, worker
-from atiende.mail import pipeline
-spec = tasks._registry[pipeline.TASK]
-tasks._registry[pipeline.TASK] = dataclasses.replace(spec, lease_seconds=3)
+from atiende.core import worker
 stop = threading.Event()
 signal.signal(signal.SIGTERM, lambda *_: stop.set())
 worker.run_forever(stop)

@@ -92,6 +92,8 @@ def claim(batch: int = 10) -> list[Task]:
         for item in tasks:
             spec = _registry.get(item.name)
             lease = spec.lease_seconds if spec else 60
+            if settings.ATIENDE_TASK_LEASE_SECONDS:
+                lease = min(lease, settings.ATIENDE_TASK_LEASE_SECONDS)
             item.status = TaskStatus.RUNNING
             item.attempts += 1
             item.locked_until = now + timedelta(seconds=lease)
