@@ -388,28 +388,10 @@ def inbox_queries(user: Any, view: str, team_id: int) -> Callable[[], None]:
 
 
 def navigation_counts(user: Any) -> None:
-    """The navigation counts of the inbox view: one aggregate and one per-team count."""
-    from django.db.models import Count, Q
+    """The navigation counts of the inbox view, by the view's own function."""
+    from atiende.conversations.views.inbox import Selection, navigation
 
-    from atiende.conversations.access import visible_conversations
-    from atiende.conversations.models import ACTIVE_STATUSES, Status
-    from atiende.people.models import Team
-
-    visible = visible_conversations(user)
-    active = Q(status__in=ACTIVE_STATUSES)
-    visible.aggregate(
-        mine=Count("pk", filter=active & Q(assignee=user)),
-        unassigned=Count("pk", filter=active & Q(assignee__isnull=True)),
-        open=Count("pk", filter=active),
-        **{f"status_{s}": Count("pk", filter=Q(status=s)) for s in Status.values},
-    )
-    dict(
-        visible.filter(active, team__isnull=False)
-        .values_list("team_id")
-        .annotate(n=Count("pk"))
-        .values_list("team_id", "n")
-    )
-    list(Team.objects.all() if user.sees_everything else user.teams.all())
+    navigation(user, Selection("open", None, ""))
 
 
 def measure_inbox(user_id: int, runs: int) -> dict[str, Any]:

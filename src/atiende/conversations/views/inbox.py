@@ -33,7 +33,7 @@ VIEWS = ("mine", "unassigned", "open", "team", "status")
 class NavItem:
     label: str
     url: str
-    count: int
+    count: int | None  # None: not counted (solved and closed grow without bound)
     current: bool
 
 
@@ -91,15 +91,20 @@ def nav_teams(user: User) -> QuerySet[Team]:
 
 
 def navigation(user: User, selection: Selection) -> tuple[list[NavItem], list[NavItem]]:
-    """The left navigation with a count per view: two aggregate queries in all."""
+    """The left navigation with a count per view: two aggregate queries in all.
+
+    Only active conversations are counted (the status index narrows the scan to them): solved
+    and closed ones pile up forever, and counting them made every inbox page scan them all.
+    """
     visible = visible_conversations(user)
     active = Q(status__in=ACTIVE_STATUSES)
-    counts = visible.aggregate(
-        mine=Count("pk", filter=active & Q(assignee=user)),
-        unassigned=Count("pk", filter=active & Q(assignee__isnull=True)),
-        open=Count("pk", filter=active),
-        **{f"status_{s}": Count("pk", filter=Q(status=s)) for s in Status.values},
+    counts: dict[str, int | None] = visible.filter(active).aggregate(
+        mine=Count("pk", filter=Q(assignee=user)),
+        unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+        open=Count("pk"),
+        **{f"status_{s}": Count("pk", filter=Q(status=s)) for s in ACTIVE_STATUSES},
     )
+    counts |= {f"status_{s}": None for s in Status.values if s not in ACTIVE_STATUSES}
     per_team = dict(
         visible.filter(active, team__isnull=False)
         .values_list("team_id")
