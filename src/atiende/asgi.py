@@ -11,10 +11,14 @@ import os
 import threading
 from typing import Any
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atiende.settings")
-django_application = get_asgi_application()
+django.setup(set_prefix=False)
+
+from atiende.core.asgi_handler import SyncChainASGIHandler  # noqa: E402  after Django is set up
+
+django_application = SyncChainASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  after Django is set up
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
