@@ -19,22 +19,30 @@ def _check(actor: User, conversation: Conversation) -> None:
         raise NotFound(_("Conversation not found."))
 
 
+def _update(actor: User, conversation: Conversation, column: str, value: object, kind: str) -> None:
+    """Set one column (a field or a foreign key's `_id`) and record the change as `kind`."""
+    previous = getattr(conversation, column)
+    if previous == value:
+        return
+    with transaction.atomic():
+        setattr(conversation, column, value)
+        conversation.save(update_fields=[column.removesuffix("_id")])
+        events.record(
+            kind, conversation=conversation, actor_user=actor, data={"from": previous, "to": value}
+        )
+
+
 def assign(actor: User, conversation: Conversation, assignee: User | None) -> Conversation:
     _check(actor, conversation)
     if assignee is not None and not assignee.is_active:
         raise ActionError(_("That agent is not active."))
-    if conversation.assignee_id == (assignee.pk if assignee else None):
-        return conversation
-    with transaction.atomic():
-        previous = conversation.assignee_id
-        conversation.assignee = assignee
-        conversation.save(update_fields=["assignee"])
-        events.record(
-            "conversation.assigned",
-            conversation=conversation,
-            actor_user=actor,
-            data={"from": previous, "to": assignee.pk if assignee else None},
-        )
+    _update(
+        actor,
+        conversation,
+        "assignee_id",
+        assignee.pk if assignee else None,
+        "conversation.assigned",
+    )
     return conversation
 
 
@@ -42,40 +50,18 @@ def change_status(actor: User, conversation: Conversation, status: str) -> Conve
     _check(actor, conversation)
     if status not in Status.values:
         raise ActionError(_("Unknown status."))
-    if status == conversation.status:
-        return conversation
-    if status not in TRANSITIONS[conversation.status]:
+    if status != conversation.status and status not in TRANSITIONS[conversation.status]:
         raise Conflict(
             _("A %(current)s conversation cannot become %(target)s.")
             % {"current": Status(conversation.status).label, "target": Status(status).label}
         )
-    with transaction.atomic():
-        previous = conversation.status
-        conversation.status = status
-        conversation.save(update_fields=["status"])
-        events.record(
-            "conversation.status_changed",
-            conversation=conversation,
-            actor_user=actor,
-            data={"from": previous, "to": status},
-        )
+    _update(actor, conversation, "status", status, "conversation.status_changed")
     return conversation
 
 
 def change_team(actor: User, conversation: Conversation, team: Team | None) -> Conversation:
     _check(actor, conversation)
-    if conversation.team_id == (team.pk if team else None):
-        return conversation
-    with transaction.atomic():
-        previous = conversation.team_id
-        conversation.team = team
-        conversation.save(update_fields=["team"])
-        events.record(
-            "conversation.team_changed",
-            conversation=conversation,
-            actor_user=actor,
-            data={"from": previous, "to": team.pk if team else None},
-        )
+    _update(actor, conversation, "team_id", team.pk if team else None, "conversation.team_changed")
     return conversation
 
 
@@ -83,18 +69,7 @@ def change_priority(actor: User, conversation: Conversation, priority: str) -> C
     _check(actor, conversation)
     if priority not in Priority.values:
         raise ActionError(_("Unknown priority."))
-    if priority == conversation.priority:
-        return conversation
-    with transaction.atomic():
-        previous = conversation.priority
-        conversation.priority = priority
-        conversation.save(update_fields=["priority"])
-        events.record(
-            "conversation.priority_changed",
-            conversation=conversation,
-            actor_user=actor,
-            data={"from": previous, "to": priority},
-        )
+    _update(actor, conversation, "priority", priority, "conversation.priority_changed")
     return conversation
 
 
