@@ -19,7 +19,8 @@ from atiende.conversations.models import Conversation, Message, Status
 from atiende.inboxes.models import Inbox
 from atiende.mail import config, tokens
 from atiende.mail.types import ParsedEmail
-from atiende.people.models import Contact, ContactIdentity, IdentityKind, normalize_identity
+from atiende.people.lookup import contact_for_identity
+from atiende.people.models import Contact, IdentityKind
 
 _PREFIX = re.compile(
     r"^\s*(?:(?:re|fwd?|fw|rv|aw|sv|enc|tr|wg|antw|vs|ref|r)\s*(?:\[\d+\]|\(\d+\))?\s*[:\uff1a]\s*"
@@ -43,17 +44,7 @@ def normalise_subject(subject: str) -> str:
 
 def contact_for(sender: str) -> Contact | None:
     """The contact that owns this email address (after merges), if any."""
-    identity = (
-        ContactIdentity.objects.select_related("contact")
-        .filter(kind=IdentityKind.EMAIL, value=normalize_identity(IdentityKind.EMAIL, sender))
-        .first()
-    )
-    if identity is None:
-        return None
-    contact = identity.contact
-    while contact.merged_into_id is not None:
-        contact = Contact.objects.get(pk=contact.merged_into_id)
-    return contact
+    return contact_for_identity(IdentityKind.EMAIL, sender)
 
 
 def find_conversation(inbox: Inbox, parsed: ParsedEmail) -> Conversation | None:

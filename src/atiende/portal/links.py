@@ -13,7 +13,8 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 
-from atiende.people.models import Contact, ContactIdentity, IdentityKind, normalize_identity
+from atiende.people.lookup import contact_for_identity
+from atiende.people.models import Contact, IdentityKind, normalize_identity
 from atiende.portal.models import SpentLink
 
 SALT = "atiende.portal.signin"
@@ -83,14 +84,4 @@ def redeem(token: str) -> LinkClaim:
 
 def contact_for_email(email: str) -> Contact | None:
     """The contact who owns this email identity (following merges), if any."""
-    identity = (
-        ContactIdentity.objects.select_related("contact")
-        .filter(kind=IdentityKind.EMAIL, value=normalize_identity(IdentityKind.EMAIL, email))
-        .first()
-    )
-    if identity is None:
-        return None
-    contact = identity.contact
-    while contact.merged_into_id is not None:
-        contact = Contact.objects.get(pk=contact.merged_into_id)
-    return contact
+    return contact_for_identity(IdentityKind.EMAIL, email)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from atiende.people.lookup import surviving
 from atiende.people.models import Contact
 
 SESSION_KEY = "atiende_portal_contact_id"
@@ -24,6 +25,4 @@ def current_contact(request: HttpRequest) -> Contact | None:
     if not isinstance(contact_id, int):
         return None
     contact = Contact.objects.filter(pk=contact_id).first()
-    while contact is not None and contact.merged_into_id is not None:
-        contact = Contact.objects.filter(pk=contact.merged_into_id).first()
-    return contact
+    return surviving(contact) if contact is not None else None

@@ -22,6 +22,7 @@ from atiende.core.errors import ActionError
 from atiende.core.sanitize import clean_html, html_to_text, text_to_html
 from atiende.inboxes.contract import InboundMessage
 from atiende.inboxes.models import Inbox
+from atiende.people.lookup import surviving
 from atiende.people.models import Contact, ContactIdentity, IdentityKind, normalize_identity
 from atiende.search import index
 
@@ -123,9 +124,7 @@ def _find_or_create_contact(inbound: InboundMessage) -> Contact:
         .first()
     )
     if identity is not None:
-        contact = identity.contact
-        while contact.merged_into_id is not None:  # follow merges to the surviving contact
-            contact = Contact.objects.get(pk=contact.merged_into_id)
+        contact = surviving(identity.contact)
         changed = []
         if inbound.name and not contact.name:
             contact.name = inbound.name[:200]
