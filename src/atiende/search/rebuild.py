@@ -10,10 +10,12 @@ commit; on SQLite writers wait for the rebuild.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from atiende.conversations.models import Conversation, Direction, Message
 from atiende.people.models import Contact, ContactIdentity
@@ -41,18 +43,19 @@ def _silent(stage: str, done: int, total: int) -> None:
     """No progress output."""
 
 
+def _batches(queryset: QuerySet[Any], fields: tuple[str, ...], batch: int) -> Iterator[list[Any]]:
+    """Rows of `fields` (the primary key first) in pages of `batch`, by key: no OFFSET scans."""
+    last = 0
+    while rows := list(
+        queryset.filter(pk__gt=last).order_by("pk").values_list("pk", *fields)[:batch]
+    ):
+        last = rows[-1][0]
+        yield rows
+
+
 def _contacts(counts: Counts, progress: Progress, batch: int) -> None:
     total = Contact.objects.count()
-    last = 0
-    while True:
-        rows = list(
-            Contact.objects.filter(pk__gt=last)
-            .order_by("pk")
-            .values_list("pk", "name", "email")[:batch]
-        )
-        if not rows:
-            return
-        last = rows[-1][0]
+    for rows in _batches(Contact.objects.all(), ("name", "email"), batch):
         identities: defaultdict[int, list[str]] = defaultdict(list)
         for contact_id, value in ContactIdentity.objects.filter(
             contact_id__in=[pk for pk, _, _ in rows]
@@ -76,15 +79,7 @@ def _conversations(counts: Counts, progress: Progress, batch: int) -> None:
     which conversations began, as they do when documents are written live."""
     total_conversations = Conversation.objects.count()
     total_messages = Message.objects.count()
-    last = 0
-    while True:
-        rows = list(
-            Conversation.objects.filter(pk__gt=last)
-            .order_by("pk")
-            .values_list("pk", "subject", "contact_id")[:batch]
-        )
-        if not rows:
-            return
+    for rows in _batches(Conversation.objects.all(), ("subject", "contact_id"), batch):
         last = rows[-1][0]
         SearchDocument.objects.bulk_create(
             SearchDocument(
