@@ -11,7 +11,7 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve install assets system-packages migrate demo test test-sqlite test-postgres lint bench messages clean worker
+.PHONY: run serve install assets system-packages migrate demo test test-sqlite test-postgres lint bench eval train messages clean worker
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@bash scripts/make-venv.sh "$(VENV)" "$(BASE_PYTHON)"
@@ -64,8 +64,18 @@ test-postgres: install system-packages
 bench: install
 	$(PY) bench/run_all.py
 
+# The answer bot's and triage's measurements on labelled support data (BANKING77 by default);
+# DATA=<folder> with train.csv and test.csv (text,category) runs the same on other data.
+DATA ?= ../shared/data/banking77
+eval: install
+	$(PY) -m atiende evaluate_assistant --data "$(DATA)"
+
+# Retrain triage's intent classifier from the labelled conversations in the database.
+train: install
+	$(PY) -m atiende train_triage
+
 messages: install
-	cd src/atiende && ../../$(PY) -m atiende makemessages -l es --no-obsolete && ../../$(PY) -m atiende compilemessages
+	cd src/atiende && ../../$(PY) -m atiende makemessages -l es --no-obsolete --add-location file && ../../$(PY) -m atiende compilemessages
 
 clean:
 	rm -rf $(VENV) node_modules var .mypy_cache .ruff_cache

@@ -9,6 +9,12 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("atiende.api.urls")),
     path("mail/", include("atiende.mail.urls")),
+    path("", include("atiende.chat.urls")),
+    path("", include("atiende.workflow.urls")),
+    path("", include("atiende.helpcenter.urls")),
+    path("", include("atiende.assistant.urls")),
+    path("", include("atiende.accounts.urls")),
+    path("", include("atiende.consent.urls")),
     path("", include("atiende.portal.urls")),
     path("", include("atiende.conversations.urls")),
 ]

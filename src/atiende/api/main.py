@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from atiende.accounts import api as accounts_api
 from atiende.api import errors
 from atiende.api.routes import attachments, contacts, conversations, customer, events
+from atiende.assistant import api as assistant_api
+from atiende.chat import api as chat_api
+from atiende.consent import api as consent_api
+from atiende.helpcenter import api as helpcenter_api
+from atiende.workflow import api as workflow_api
 
 api = NinjaAPI(
     title="atiende API",
@@ -31,3 +37,9 @@ api.add_router("/contacts", contacts.router)
 api.add_router("/events", events.router)
 api.add_router("/attachments", attachments.router)
 api.add_router("/me", customer.router)
+api.add_router("/chat", chat_api.router)
+api.add_router("/workflow", workflow_api.router)
+api.add_router("/helpcenter", helpcenter_api.router)
+api.add_router("/assistant", assistant_api.router)
+api.add_router("/accounts", accounts_api.router)
+api.add_router("/grants", consent_api.router)

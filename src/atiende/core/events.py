@@ -11,6 +11,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from atiende.core import hooks
 from atiende.core.models import Event
 
 if TYPE_CHECKING:
@@ -62,6 +63,9 @@ def record(
             groups.append(conversation_group(conversation.pk))
             groups.append(contact_group(conversation.contact_id))
         transaction.on_commit(lambda: broadcast(groups, message))
+    # Chosen now (a suspended block may have ended by the time the transaction commits).
+    if targets := hooks.subscribers(kind):
+        transaction.on_commit(lambda: hooks.notify(event, targets))
     return event
 
 

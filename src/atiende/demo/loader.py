@@ -33,8 +33,9 @@ from atiende.conversations.actions import (
     tag,
 )
 from atiende.conversations.models import Conversation, Message, Status
-from atiende.core import tasks
+from atiende.core import hooks, tasks
 from atiende.demo import data
+from atiende.demo import extensions as demo_extensions
 from atiende.inboxes.contract import InboundMessage
 from atiende.inboxes.models import ChannelKind, Inbox
 from atiende.people.models import Contact, IdentityKind, Role, Team, User
@@ -411,6 +412,9 @@ class DemoBuilder:
                     self.progress(done, len(plans))
             self.merge_partner_duplicates(customers)
             self.apply_timestamps()
+            for extension in demo_extensions.extensions():
+                if extension.load is not None:
+                    extension.load(self)
         built.conversations = len(plans)
         built.customers = len(customers)
         built.messages = len(self.message_times)
@@ -434,7 +438,7 @@ def load(progress: Progress | None = None) -> tuple[Built, float]:
     # No live fan-out of the load's ~3,000 events: no browser is watching a demo being loaded
     # (and with Redis, agents already signed in would get a flood), and publishing them one by
     # one would double the load time. The events themselves are all recorded.
-    with override_settings(MAILERS=QUIET_MAIL, CHANNEL_LAYERS={}):
+    with override_settings(MAILERS=QUIET_MAIL, CHANNEL_LAYERS={}), hooks.suspended():
         built = DemoBuilder(progress).build()
         tasks.drain(limit=100_000)
     return built, time.perf_counter() - started

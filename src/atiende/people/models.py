@@ -81,6 +81,9 @@ class IdentityKind(models.TextChoices):
     WHATSAPP = "whatsapp", _("WhatsApp number")
     X = "x", _("X user id")
     TELEGRAM = "telegram", _("Telegram id")
+    # The business's own user id, signed by its back end (chat identity verification): the only
+    # identity, with a verified email, that links a contact to an account.
+    USER = "user", _("Verified user id")
 
 
 class ContactIdentity(models.Model):

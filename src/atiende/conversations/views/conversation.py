@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from atiende.conversations import actions
+from atiende.conversations import actions, extensions
 from atiende.conversations.access import access_conversation_by_id, visible_conversations
 from atiende.conversations.forms import (
     AssignForm,
@@ -64,6 +64,7 @@ def panel_context(user: User, conversation: Conversation) -> dict[str, Any]:
         "team_form": TeamForm(initial={"team": conversation.team_id}),
         "tags_form": TagsForm(),
         "contact": contact,
+        "extra_panels": [(panel.name, panel.url(conversation.pk)) for panel in extensions.panels()],
         "identities": list(contact.identities.order_by("kind", "value")),
         # Only the other conversations this agent may see: the sidebar is a lookup too.
         "other_conversations": list(

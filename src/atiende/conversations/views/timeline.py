@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from atiende.conversations import extensions
 from atiende.conversations.models import Attachment, Conversation, Message, Priority, Status
 from atiende.core.models import Event
 from atiende.people.models import Team, User
@@ -109,9 +110,9 @@ def build_timeline(conversation: Conversation) -> list[TimelineItem]:
         )
     )
     events = list(
-        Event.objects.filter(conversation=conversation, kind__in=SHOWN_EVENTS).select_related(
-            "actor_user", "actor_contact"
-        )
+        Event.objects.filter(
+            conversation=conversation, kind__in=(*SHOWN_EVENTS, *extensions.event_kinds())
+        ).select_related("actor_user", "actor_contact")
     )
     user_ids = {e.data.get("to") for e in events if e.kind == "conversation.assigned"} - {None}
     team_ids = {e.data.get("to") for e in events if e.kind == "conversation.team_changed"} - {None}
@@ -121,7 +122,18 @@ def build_timeline(conversation: Conversation) -> list[TimelineItem]:
         TimelineItem("message", m.created_at, message=m, attachments=list(m.attachments.all()))
         for m in messages
     ]
-    items += [TimelineItem("event", e.created_at, text=describe(e, users, teams)) for e in events]
+    items += [
+        TimelineItem(
+            "event",
+            e.created_at,
+            text=(
+                describe(e, users, teams)
+                if e.kind in SHOWN_EVENTS
+                else extensions.describe_event(e)
+            ),
+        )
+        for e in events
+    ]
     # Stable order: by time; a message before the events its own transaction recorded.
     items.sort(key=lambda item: (item.created_at, item.kind != "message"))
     return items

@@ -18,6 +18,24 @@
     }
   });
 
+  // Buttons marked data-insert-reply (suggested replies, articles, checklists in the side
+  // panels) put their text into the reply box, after what the agent has already typed.
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-insert-reply]") : null;
+    if (!button) {
+      return;
+    }
+    var box = document.querySelector("#composer .reply-form textarea[name=text]");
+    if (!box) {
+      return;
+    }
+    event.preventDefault();
+    var text = button.getAttribute("data-insert-reply") || "";
+    box.value = box.value.trim() ? box.value.replace(/\s*$/, "") + "\n\n" + text : text;
+    box.focus();
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+
   var body = document.body;
   var live = body.getAttribute("data-live");
   if (!live || !("WebSocket" in window)) {

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from atiende.demo import data, loader
+from atiende.demo import extensions as demo_extensions
 
 
 class Command(BaseCommand):
@@ -57,3 +58,7 @@ class Command(BaseCommand):
                 f"({customer['language']}), a single-use sign-in link:"
             )
             write(f"  {customer['link']}")
+        for extension in demo_extensions.extensions():
+            if extension.sign_in is not None:
+                for line in extension.sign_in():
+                    write(line)

@@ -1,0 +1,7 @@
+"""REST endpoints of the chat app, mounted by atiende.api.main."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["chat"])

@@ -1,0 +1,8 @@
+"""URL routes of the chat app (mounted at the site root: the app chooses its own prefixes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+app_name = "chat"
+urlpatterns: list[Any] = []
