@@ -9,26 +9,26 @@ the test's uncommitted transactions.
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import secrets
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-import psycopg
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import expect
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.live import (
+    PASSWORD,
+    ROOT,
+    TIMEOUT_MS,
+    Server,
+    chromium,
+    collect_csp_violations,
+    running_server,
+    server_database,
+    sign_in,
+)
+
 # The README's screenshot is refreshed only when asked (ATIENDE_SCREENSHOTS=1), so that a test
 # run does not change the working tree.
 SCREENSHOT = (
@@ -36,16 +36,6 @@ SCREENSHOT = (
     if os.environ.get("ATIENDE_SCREENSHOTS") == "1"
     else Path(tempfile.gettempdir()) / "atiende-inbox.png"
 )
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "e2e-password-not-secret"
-TIMEOUT_MS = 15_000
 
 SEED = """
 import json
@@ -85,123 +75,19 @@ print(json.dumps({"conversation": conversation.pk}))
 """.replace("PASSWORD", repr(PASSWORD))
 
 
-@dataclass
-class Server:
-    url: str
-    env: dict[str, str]
-    conversation_id: int
-
-    def manage(self, *args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "atiende", *args],
-            env=self.env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        return done.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
-def database_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """The server's own database: PostgreSQL (created and dropped here) or a SQLite file."""
-    env = {
-        **os.environ,
-        "ATIENDE_VAR_DIR": str(tmp_path / "var"),
-        "ATIENDE_FILES_DIR": str(tmp_path / "files"),
-        "ATIENDE_STATIC_FINDERS": "1",
-        "ATIENDE_EMBEDDED_WORKER": "1",
-        "ATIENDE_WORKER_POLL_SECONDS": "0.2",
-    }
-    base = os.environ.get("DATABASE_URL", "")
-    if not base:
-        env["ATIENDE_SQLITE_PATH"] = str(tmp_path / "e2e.sqlite3")
-        yield env
-        return
-    name = f"atiende_e2e_{secrets.token_hex(4)}"
-    parts = urlsplit(base)
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
-    try:
-        yield env
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
-def server(database_env: dict[str, str], tmp_path: Path) -> Iterator[Server]:
-    port = free_port()
-    server = Server(f"http://127.0.0.1:{port}", database_env, 0)
-    server.manage("migrate", "--noinput", "--verbosity", "0")
-    seeded = server.manage("shell", "-c", SEED).strip().splitlines()[-1]
-    server.conversation_id = int(json.loads(seeded)["conversation"])
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "atiende", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=database_env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
-            try:
-                if httpx.get(server.url + "/login/", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.1)
-        yield server
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
-
-
-def sign_in(browser: Browser, server: Server, username: str) -> Page:
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
-    page = context.new_page()
-    page.goto(server.url + "/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/inbox/$"), timeout=TIMEOUT_MS)
-    return page
+def server(tmp_path: Path) -> Iterator[Server]:
+    with server_database(tmp_path) as env, running_server(env, tmp_path, seed=SEED) as running:
+        yield running
 
 
 @pytest.mark.browser
 @pytest.mark.xdist_group("browser")
 def test_two_agents_and_a_customer_live(server: Server) -> None:
-    conversation_url = f"{server.url}/inbox/c/{server.conversation_id}/"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        csp_violations: list[str] = []
+    conversation_url = f"{server.url}/inbox/c/{server.seeded['conversation']}/"
+    with chromium() as browser:
         ana = sign_in(browser, server, "ana")
-        ana.on(
-            "console",
-            lambda message: (
-                csp_violations.append(message.text)
-                if "Content Security Policy" in message.text
-                else None
-            ),
-        )
+        csp_violations = collect_csp_violations(ana)
         expect(ana.get_by_role("link", name="My playlist disappeared")).to_be_visible()
         ana.goto(conversation_url)
         timeline = ana.locator("#timeline")
@@ -235,7 +121,7 @@ def test_two_agents_and_a_customer_live(server: Server) -> None:
         server.manage(
             "simulate_customer",
             "--conversation",
-            str(server.conversation_id),
+            str(server.seeded["conversation"]),
             "--text",
             "It is back! Thank you both.",
         )
@@ -252,4 +138,3 @@ def test_two_agents_and_a_customer_live(server: Server) -> None:
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         ana.screenshot(path=str(SCREENSHOT))
         assert csp_violations == []
-        browser.close()
