@@ -1,0 +1,125 @@
+"""Is an inbox open now, when does it open next, and how many agents are online to chat.
+
+`inbox_availability(inbox)` is what the chat widget asks before it shows the chat or the
+"we're away, leave your email" form. Opening hours are weekly intervals in the inbox's own time
+zone; holidays close whole local days. An inbox without a schedule is always open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from atiende.workflow.models import (
+    AgentProfile,
+    Holiday,
+    InboxSchedule,
+    OpeningInterval,
+    PresenceStatus,
+)
+
+if TYPE_CHECKING:
+    from atiende.inboxes.models import Inbox
+    from atiende.people.models import Team
+
+# How far ahead `next_open` looks (a schedule with no interval never opens).
+LOOKAHEAD_DAYS = 400
+
+
+@dataclass(frozen=True)
+class Availability:
+    open: bool
+    next_open: datetime | None
+    agents_online: int
+
+
+def presence_ttl() -> timedelta:
+    """An online agent whose sockets have been silent this long no longer counts as online."""
+    return timedelta(seconds=int(getattr(settings, "ATIENDE_PRESENCE_TTL", 90)))
+
+
+def online_profiles(
+    team: Team | None = None, *, at: datetime | None = None
+) -> QuerySet[AgentProfile]:
+    """Agents who chose "online" and whose browser was heard from recently (any process)."""
+    now = at or timezone.now()
+    profiles = AgentProfile.objects.filter(
+        status=PresenceStatus.ONLINE,
+        last_seen_at__gte=now - presence_ttl(),
+        user__is_active=True,
+    )
+    if team is not None:
+        profiles = profiles.filter(user__teams=team)
+    return profiles
+
+
+def inbox_availability(inbox: Inbox, at: datetime | None = None) -> Availability:
+    """Whether `inbox` is open at `at` (default now), its next opening, and agents online."""
+    now = at or timezone.now()
+    agents = online_profiles(inbox.default_team, at=now).count()
+    schedule = InboxSchedule.objects.filter(inbox=inbox).first()
+    if schedule is None or not schedule.use_hours:
+        return Availability(open=True, next_open=None, agents_online=agents)
+    hours = WeeklyHours.load(schedule)
+    if hours.is_open(now):
+        return Availability(open=True, next_open=None, agents_online=agents)
+    return Availability(open=False, next_open=hours.next_open(now), agents_online=agents)
+
+
+@dataclass(frozen=True)
+class WeeklyHours:
+    """A schedule loaded once (two queries), then answered in memory."""
+
+    schedule: InboxSchedule
+    intervals: tuple[OpeningInterval, ...]
+    holidays: tuple[Holiday, ...]
+
+    @classmethod
+    def load(cls, schedule: InboxSchedule) -> WeeklyHours:
+        return cls(
+            schedule,
+            tuple(schedule.intervals.all()),
+            tuple(schedule.holidays.filter(ends_on__gte=timezone.now().date() - timedelta(days=2))),
+        )
+
+    def is_holiday(self, day: date) -> bool:
+        return any(holiday.starts_on <= day <= holiday.ends_on for holiday in self.holidays)
+
+    def day_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The open intervals of a local date as aware datetimes (empty on a holiday)."""
+        if self.is_holiday(day):
+            return []
+        zone = self.schedule.zone
+        spans = []
+        for interval in self.intervals:
+            if interval.weekday != day.weekday():
+                continue
+            start = datetime.combine(day, interval.opens, tzinfo=zone)
+            if interval.closes == time(0):
+                end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+            else:
+                end = datetime.combine(day, interval.closes, tzinfo=zone)
+            spans.append((start, end))
+        return sorted(spans)
+
+    def is_open(self, at: datetime) -> bool:
+        local = at.astimezone(self.schedule.zone)
+        return any(start <= at < end for start, end in self.day_intervals(local.date()))
+
+    def next_open(self, at: datetime) -> datetime | None:
+        """The first opening after `at`, in UTC; None if the schedule never opens."""
+        if not self.intervals:
+            return None
+        day = at.astimezone(self.schedule.zone).date()
+        for offset in range(LOOKAHEAD_DAYS):
+            for start, end in self.day_intervals(day + timedelta(days=offset)):
+                if start > at:
+                    return start.astimezone(UTC)
+                if start <= at < end:
+                    return None
+        return None
