@@ -1,3 +1,5 @@
+"""The consent app: grants, their timeline events, and the account panel's registration."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,10 @@ class ConsentConfig(AppConfig):
     name = "atiende.consent"
     label = "consent"
     verbose_name = _("Consented access")
+
+    def ready(self) -> None:
+        from atiende.consent import messages, tasks  # noqa: F401  registers the expiry task
+        from atiende.conversations import extensions
+
+        for kind in messages.TIMELINE_KINDS:
+            extensions.register_event(kind, messages.describe)

@@ -1,8 +1,12 @@
-"""URL routes of the consent app (mounted at the site root: the app chooses its own prefixes)."""
+"""URL routes of the consent app (mounted at the site root): the customer's approval link."""
 
 from __future__ import annotations
 
-from typing import Any
+from django.urls import path
+
+from atiende.consent import views
 
 app_name = "consent"
-urlpatterns: list[Any] = []
+urlpatterns = [
+    path("portal/grants/<int:grant_id>/<str:token>/", views.answer_link, name="answer"),
+]
