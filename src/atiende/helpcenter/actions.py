@@ -63,9 +63,10 @@ def require_editor(user: User) -> None:
 
 def bump_version() -> None:
     """Move the content version; caches compare it on their next read."""
-    updated = ContentVersion.objects.filter(pk=1).update(version=F("version") + 1)
+    stamp = secrets.token_hex(8)
+    updated = ContentVersion.objects.filter(pk=1).update(version=F("version") + 1, stamp=stamp)
     if not updated:
-        ContentVersion.objects.get_or_create(pk=1, defaults={"version": 1})
+        ContentVersion.objects.get_or_create(pk=1, defaults={"version": 1, "stamp": stamp})
 
     def notify() -> None:
         from atiende.helpcenter.content import content_changed

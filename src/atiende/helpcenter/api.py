@@ -1,7 +1,66 @@
-"""REST endpoints of the helpcenter app, mounted by atiende.api.main."""
+"""REST endpoints of the help center (mounted at /api/helpcenter/), public and read-only.
+
+`GET /api/helpcenter/suggest?q=...&language=..` answers `{"results": [{"title", "url",
+"snippet", "language"}]}` while a customer types (the chat widget and the Help form call it).
+It needs no sign-in, allows any origin (no credentials are read), and is rate-limited per
+client address.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from atiende.core import ratelimit
+from atiende.helpcenter.search.index import search
 
 router = Router(tags=["helpcenter"])
+
+MAX_RESULTS = 8
+
+
+class SuggestParams(Schema):
+    q: str = ""
+    language: str = ""
+    limit: int = 5
+
+
+class Suggestion(Schema):
+    title: str
+    url: str
+    snippet: str
+    language: str
+
+
+class SuggestOut(Schema):
+    results: list[Suggestion]
+    language: str
+
+
+@router.get("/suggest", response=SuggestOut, url_name="helpcenter_suggest", auth=None)
+def suggest(
+    request: HttpRequest, response: HttpResponse, params: Query[SuggestParams]
+) -> SuggestOut:
+    """Published articles matching what the customer is typing, best first."""
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "no-store"
+    if not ratelimit.hit("helpcenter_suggest", ratelimit.client_address(request)):
+        raise HttpError(429, _("Too many requests. Please wait a moment."))
+    query = params.q.strip()[:300]
+    language = params.language.strip().lower()[:12] or None
+    if len(query) < 2:
+        return SuggestOut(results=[], language=language or "")
+    limit = max(1, min(params.limit, MAX_RESULTS))
+    searched, hits = search(query, language=language, limit=limit, prefix=True)
+    results = [
+        Suggestion(
+            title=hit.title,
+            url=request.build_absolute_uri(hit.url),
+            snippet=hit.snippet,
+            language=hit.language,
+        )
+        for hit in hits
+    ]
+    return SuggestOut(results=results, language=searched)

@@ -40,14 +40,14 @@ class ArticleDocument:
     steps: tuple[str, ...]
 
 
-def content_version() -> int:
-    """The current content version (0 before anything was written)."""
-    row = ContentVersion.objects.filter(pk=1).values_list("version", flat=True).first()
-    return int(row or 0)
+def content_version() -> str:
+    """The current content version ("" before anything was written)."""
+    row = ContentVersion.objects.filter(pk=1).values_list("version", "stamp").first()
+    return f"{row[0]}-{row[1]}" if row else ""
 
 
 _lock = threading.Lock()
-_cached: tuple[int, list[ArticleDocument]] | None = None
+_cached: tuple[str, list[ArticleDocument]] | None = None
 
 
 def published_documents() -> list[ArticleDocument]:

@@ -250,6 +250,9 @@ class ContentVersion(models.Model):
     and document cache compare it (one indexed read) instead of polling every table."""
 
     version = models.PositiveBigIntegerField(default=0)
+    # Random per change: a restored or recreated database that reaches the same number again
+    # is still told apart from the one a process cached.
+    stamp = models.CharField(max_length=32, default="")
 
     class Meta:
         verbose_name = _("content version")

@@ -138,7 +138,7 @@ class LanguageIndex:
 
 @dataclass
 class HelpIndex:
-    version: int
+    version: str
     languages: dict[str, LanguageIndex]
 
     def search(
@@ -202,7 +202,7 @@ _lock = threading.Lock()
 _index: HelpIndex | None = None
 
 
-def build_index(documents: list[ArticleDocument], version: int = 0) -> HelpIndex:
+def build_index(documents: list[ArticleDocument], version: str = "") -> HelpIndex:
     languages: dict[str, LanguageIndex] = {}
     for document in documents:
         languages.setdefault(document.language, LanguageIndex(document.language)).add(document)

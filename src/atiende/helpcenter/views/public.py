@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation as i18n
+from django.utils.text import slugify
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -24,7 +25,7 @@ from atiende.core.errors import ActionError
 from atiende.helpcenter import actions, queries
 from atiende.helpcenter.models import ArticleTranslation, Status
 from atiende.helpcenter.search.index import search as run_search
-from atiende.helpcenter.urls_util import article_path, home_path
+from atiende.helpcenter.urls_util import article_path, category_path, home_path, section_path
 
 FEEDBACK_SESSION_KEY = "helpcenter_feedback"
 
@@ -166,24 +167,23 @@ def article(request: HttpRequest, language: str, pk: int, slug: str) -> HttpResp
         "content_language_name": language_name(translation.language),
         "voted": voted,
         "feedback_url": reverse("helpcenter:feedback", kwargs={"language": language, "pk": pk}),
-        "category_url": _trail_url(page, language),
+        **_trail(page, language),
     }
     return _page(request, "helpcenter/article.html", language, context, alternates)
 
 
-def _trail_url(page: queries.ArticlePage, language: str) -> dict[str, str]:
-    from django.utils.text import slugify
-
-    from atiende.helpcenter.urls_util import category_path, section_path
-
-    urls = {}
+def _trail(page: queries.ArticlePage, language: str) -> dict[str, dict[str, str]]:
+    """Breadcrumb entries {name, url} for the article's category and section."""
+    trail = {}
     if page.category is not None:
         slug = slugify(page.category.name, allow_unicode=True) or "category"
-        urls["category"] = category_path(language, page.article.section.category_id, slug)
+        url = category_path(language, page.article.section.category_id, slug)
+        trail["category_trail"] = {"name": page.category.name, "url": url}
     if page.section is not None:
         slug = slugify(page.section.name, allow_unicode=True) or "section"
-        urls["section"] = section_path(language, page.article.section_id, slug)
-    return urls
+        url = section_path(language, page.article.section_id, slug)
+        trail["section_trail"] = {"name": page.section.name, "url": url}
+    return trail
 
 
 @require_GET
