@@ -1,3 +1,5 @@
+"""The accounts app: customers' accounts (built-in or HTTP provider), actions, policy."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,9 @@ class AccountsConfig(AppConfig):
     name = "atiende.accounts"
     label = "accounts"
     verbose_name = _("Customer accounts")
+
+    def ready(self) -> None:
+        from atiende.accounts import demo, timeline
+
+        timeline.register()
+        demo.register()
