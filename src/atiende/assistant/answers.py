@@ -1,0 +1,116 @@
+"""Writing the bot's answer: the article's steps and link in the customer's language (with a
+notice when the article exists only in another language), or a generated answer grounded in
+the retrieved articles when an LLM endpoint is configured (falling back to the extractive one).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from atiende.assistant.config import llm_config
+from atiende.assistant.generative import GenerationError, Passage, generate_answer
+from atiende.helpcenter.content import ArticleDocument
+
+logger = logging.getLogger(__name__)
+
+MAX_STEPS = 8
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "pt": "Portuguese", "fr": "French"}
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    generated: bool
+
+
+def absolute(url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else f"{settings.SITE_URL}{url}"
+
+
+def language_name(code: str) -> str:
+    from django.utils.translation import get_language_info
+
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return LANGUAGE_NAMES.get(code, code)
+
+
+def extractive(article: ArticleDocument, language: str) -> str:
+    """The article's steps (or its opening) and its link, in `language`."""
+    with translation.override(language):
+        lines = [_("This article should help: %(title)s") % {"title": article.title}]
+        if article.language != language:
+            lines.append(
+                _("This article is only available in %(language)s.")
+                % {"language": language_name(article.language)}
+            )
+        lines.append("")
+        if article.steps:
+            lines.extend(
+                f"{number}. {step}" for number, step in enumerate(article.steps[:MAX_STEPS], 1)
+            )
+        else:
+            summary = " ".join(article.body.split())
+            lines.append(summary[:500] + ("…" if len(summary) > 500 else ""))
+        lines.append("")
+        lines.append(_("Read the whole article: %(url)s") % {"url": absolute(article.url)})
+    return "\n".join(lines)
+
+
+def generated(
+    question: str, language: str, articles: list[ArticleDocument], fallback: ArticleDocument
+) -> Answer:
+    """A generated answer when configured and it works; the extractive answer otherwise."""
+    config = llm_config()
+    if config is None or not articles:
+        return Answer(extractive(fallback, language), generated=False)
+    passages = [
+        Passage(
+            key=f"{article.article_id}:{article.language}",
+            title=article.title,
+            text="\n".join([*article.steps, article.body]),
+            url=absolute(article.url),
+        )
+        for article in articles
+    ]
+    try:
+        result = generate_answer(
+            question,
+            language,
+            passages,
+            url=config.url,
+            model=config.model,
+            api_key=config.api_key,
+            timeout=config.timeout,
+        )
+    except GenerationError as exc:
+        logger.warning("generative answer failed, answering from the article: %s", exc)
+        return Answer(extractive(fallback, language), generated=False)
+    text = result.text.strip()
+    if fallback.language != language:
+        with translation.override(language):
+            notice = _("This article is only available in %(language)s.") % {
+                "language": language_name(fallback.language)
+            }
+        text = f"{text}\n\n{notice}"
+    return Answer(text, generated=True)
+
+
+def feedback_prompt(language: str, links: dict[str, str] | None) -> str:
+    """What the customer can answer; with links for channels without buttons."""
+    with translation.override(language):
+        if not links:
+            return _("Did that solve it? Answer “that solved it”, or “I need a person”.")
+        return "\n".join(
+            [
+                _("Did that solve it?"),
+                _("Yes, that solved it: %(url)s") % {"url": links["solved"]},
+                _("No, I need a person: %(url)s") % {"url": links["person"]},
+            ]
+        )

@@ -1,0 +1,197 @@
+"""The bot's knowledge: a retrieval index over the published help center, and the calibrated
+answer policy.
+
+The index is built from `helpcenter.content.published_documents()` (one document per article
+translation, keyed `"<article id>:<language>"`) and kept per process; it is rebuilt when the
+help center's content version moves (checked on every use: one small query), so a published
+article is answerable at once in every process. The policy (the confidence threshold) lives in
+the database (`BotPolicy`, newest row) and is recalibrated from the articles' own example
+questions, a part of which is held out of the index to measure on (`calibrate`).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from atiende.assistant.ml.answering import AnswerPolicy
+from atiende.assistant.ml.retrieval import Document, Retriever
+from atiende.assistant.models import BotPolicy
+from atiende.core import events
+from atiende.core.models import Event
+from atiende.helpcenter.content import ArticleDocument, content_version, published_documents
+from atiende.people.models import User
+
+# Every HOLDOUT_EVERY-th example question of an article is held out of the index to calibrate.
+HOLDOUT_EVERY = 4
+TARGET_PRECISION = 0.95
+
+
+def document_key(article: ArticleDocument) -> str:
+    return f"{article.article_id}:{article.language}"
+
+
+def to_document(article: ArticleDocument, questions: tuple[str, ...] | None = None) -> Document:
+    text = "\n".join([article.title, *article.steps, article.body])
+    return Document(
+        key=document_key(article),
+        language=article.language,
+        title=article.title,
+        text=text,
+        questions=article.questions if questions is None else questions,
+    )
+
+
+@dataclass
+class Knowledge:
+    version: int
+    articles: dict[str, ArticleDocument]
+    retriever: Retriever | None
+    by_article: dict[int, dict[str, ArticleDocument]] = field(default_factory=dict)
+
+    def article(self, key: str) -> ArticleDocument | None:
+        return self.articles.get(key)
+
+    def translation(self, article_id: int, language: str) -> ArticleDocument | None:
+        return self.by_article.get(article_id, {}).get(language)
+
+
+def build_knowledge(
+    articles: list[ArticleDocument], version: int, held_out: set[tuple[str, str]] | None = None
+) -> Knowledge:
+    """An index over `articles`; `held_out` (key, question) pairs are left out of it."""
+    documents = []
+    for article in articles:
+        questions = article.questions
+        if held_out:
+            key = document_key(article)
+            questions = tuple(q for q in questions if (key, q) not in held_out)
+        documents.append(to_document(article, questions))
+    by_article: dict[int, dict[str, ArticleDocument]] = {}
+    for article in articles:
+        by_article.setdefault(article.article_id, {})[article.language] = article
+    return Knowledge(
+        version=version,
+        articles={document_key(article): article for article in articles},
+        retriever=Retriever(documents) if documents else None,
+        by_article=by_article,
+    )
+
+
+_lock = threading.Lock()
+_knowledge: Knowledge | None = None
+
+
+def current_knowledge() -> Knowledge:
+    """The index for the live help center, rebuilt when its content changed."""
+    global _knowledge
+    version = content_version()
+    cached = _knowledge
+    if cached is not None and cached.version == version:
+        return cached
+    with _lock:
+        cached = _knowledge
+        if cached is not None and cached.version == version:
+            return cached
+        _knowledge = build_knowledge(published_documents(), version)
+        return _knowledge
+
+
+def forget_knowledge() -> None:
+    """Drop the cached index (the help center's publish event calls this too)."""
+    global _knowledge
+    with _lock:
+        _knowledge = None
+
+
+def on_content_changed(event: Event) -> None:
+    forget_knowledge()
+
+
+def current_policy() -> AnswerPolicy:
+    row = BotPolicy.objects.order_by("-created_at", "-id").first()
+    if row is None or not row.policy:
+        return AnswerPolicy()
+    return AnswerPolicy.from_dict(row.policy)
+
+
+def held_out_questions(articles: list[ArticleDocument]) -> list[tuple[str, str]]:
+    """(question, key) pairs kept out of the index: every HOLDOUT_EVERY-th question of each
+    translation that has at least two (one always stays in the index)."""
+    pairs = []
+    for article in articles:
+        if len(article.questions) < 2:
+            continue
+        key = document_key(article)
+        for position, question in enumerate(article.questions):
+            if position % HOLDOUT_EVERY == HOLDOUT_EVERY - 1 or (
+                len(article.questions) < HOLDOUT_EVERY and position == len(article.questions) - 1
+            ):
+                pairs.append((question, key))
+    return pairs
+
+
+@dataclass(frozen=True)
+class Calibration:
+    policy: AnswerPolicy
+    heldout: list[tuple[str, str]]
+    curve: dict[str, Any]
+
+
+def measure(articles: list[ArticleDocument]) -> Calibration | None:
+    """Calibrate on held-out example questions; None when there are none to hold out."""
+    from atiende.assistant.evaluation.curve import precision_coverage
+
+    heldout = held_out_questions(articles)
+    if not heldout:
+        return None
+    knowledge = build_knowledge(articles, 0, {(key, q) for q, key in heldout})
+    assert knowledge.retriever is not None
+    policy = AnswerPolicy.calibrate(knowledge.retriever, heldout, target_precision=TARGET_PRECISION)
+    scored = []
+    for question, key in heldout:
+        decision = AnswerPolicy.from_dict(policy.to_dict()).decide(question, knowledge.retriever)
+        best = decision.candidates[0] if decision.candidates else None
+        correct = best is not None and _same_article(best.key, key)
+        scored.append((float(decision.confidence), correct))
+    curve = precision_coverage(scored)
+    return Calibration(policy=policy, heldout=heldout, curve=_curve_dict(curve))
+
+
+def _same_article(found: str, expected: str) -> bool:
+    # Another translation of the right article is a right answer.
+    return found.split(":", 1)[0] == expected.split(":", 1)[0]
+
+
+def _curve_dict(curve: Any) -> dict[str, Any]:
+    if isinstance(curve, dict):
+        return curve
+    to_dict = getattr(curve, "to_dict", None)
+    if callable(to_dict):
+        result: dict[str, Any] = to_dict()
+        return result
+    return {"points": [list(point) for point in curve]}
+
+
+def calibrate(actor: User | None = None) -> BotPolicy | None:
+    """Recalibrate the live policy from the published help center's example questions."""
+    calibration = measure(published_documents())
+    if calibration is None:
+        return None
+    with transaction.atomic():
+        row = BotPolicy.objects.create(
+            policy=calibration.policy.to_dict(),
+            curve=calibration.curve,
+            heldout=len(calibration.heldout),
+            created_by=actor,
+        )
+        events.record(
+            "assistant.calibrated",
+            actor_user=actor,
+            data={"policy_id": row.pk, "heldout": row.heldout},
+            publish=False,
+        )
+    return row

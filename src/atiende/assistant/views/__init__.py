@@ -1,0 +1,1 @@
+"""Views of the assistant app: the conversation panel, the bot page, customers' reply links."""
