@@ -1,0 +1,414 @@
+"""The visitor's websocket (`ws/chat/?session=...`): protocol version 1 of docs/chat.md.
+
+One consumer per visitor socket. It listens on three channel-layer groups: the visitor's own
+(`chat-v-<visitor>`: "your conversation changed"), the conversation's visitor group
+(`chat-visitor-<conversation>`: message frames and whatever other apps send to visitors) and
+the conversation's core group (`conversation-<id>`: agents' presence, i.e. typing and reading).
+Writes go through `chat.actions` in a thread; acks are sent after the commit. Frames from the
+layer are deduplicated by sequence number, since a live push and a replay can overlap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from atiende.chat import actions, limits, presence
+from atiende.chat.extensions import conversation_visitors_group
+from atiende.chat.sessions import VisitorContext, authenticate, current_conversation
+from atiende.core.errors import ActionError, NotFound
+from atiende.core.events import conversation_group
+
+logger = logging.getLogger(__name__)
+
+CLOSE_SESSION = 4401
+CLOSE_SILENT = 4408
+CLOSE_TOO_MANY = 4429
+REPLAY_BATCH = 200
+REMEMBERED_SEQS = 2048
+TYPING_EVERY = 1.0
+MAX_PREVIEW = 200
+
+
+@dataclass(frozen=True)
+class Opened:
+    context: VisitorContext
+    conversation_id: int | None
+    last_seq: int
+
+
+def _open(session: str, address: str) -> Opened | int:
+    context = authenticate(session)
+    if context is None:
+        return CLOSE_SESSION
+    try:
+        limits.check(
+            ("chat_connect_ip", address), ("chat_connect_visitor", str(context.visitor_pk))
+        )
+    except limits.RateLimited:
+        return CLOSE_TOO_MANY
+    conversation = current_conversation(context)
+    if conversation is None:
+        return Opened(context, None, 0)
+    presence.socket_opened(conversation.pk)
+    return Opened(context, conversation.pk, conversation.last_seq)
+
+
+def _moved(old: int | None, new: int | None) -> None:
+    if old is not None:
+        presence.socket_closed(old)
+    if new is not None:
+        presence.socket_opened(new)
+
+
+def _replay(context: VisitorContext, after: int) -> tuple[int | None, list[dict[str, Any]]]:
+    conversation = current_conversation(context)
+    if conversation is None:
+        return None, []
+    return conversation.pk, actions.history(context, after, limit=REPLAY_BATCH)
+
+
+# Channels is untyped: the thread hops are declared with their types here.
+open_socket: Callable[[str, str], Awaitable[Opened | int]] = database_sync_to_async(_open)
+moved: Callable[[int | None, int | None], Awaitable[None]] = database_sync_to_async(_moved)
+replay: Callable[[VisitorContext, int], Awaitable[tuple[int | None, list[dict[str, Any]]]]] = (
+    database_sync_to_async(_replay)
+)
+store: Callable[..., Awaitable[actions.Sent]] = database_sync_to_async(actions.send_message)
+mark_read: Callable[[VisitorContext, int], Awaitable[tuple[int, int] | None]] = (
+    database_sync_to_async(actions.mark_read)
+)
+set_page: Callable[[VisitorContext, str], Awaitable[int | None]] = database_sync_to_async(
+    actions.set_page
+)
+run_action: Callable[[VisitorContext, int, str], Awaitable[None]] = database_sync_to_async(
+    actions.run_action
+)
+
+
+def client_address(scope: dict[str, Any]) -> str:
+    # Proxy headers count only when the operator said there is a proxy (CVE-2020-26030).
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        for name, value in scope.get("headers", []):
+            if name == b"x-forwarded-for" and value:
+                return str(value.decode("latin1").split(",")[-1].strip())
+    client = scope.get("client") or ("unknown", 0)
+    return str(client[0])
+
+
+def error_code(error: ActionError) -> str:
+    if isinstance(error, limits.RateLimited):
+        return "rate_limited"
+    if isinstance(error, actions.TooLarge):
+        return "too_large"
+    return "invalid"
+
+
+class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
+    context: VisitorContext | None = None
+    conversation_id: int | None = None
+
+    async def connect(self) -> None:
+        await self.accept()
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
+        session = (query.get("session") or [""])[0]
+        self.address = client_address(self.scope)
+        opened = await open_socket(session, self.address)
+        if isinstance(opened, int):
+            await self.close(code=opened)
+            return
+        self.context = opened.context
+        self.language = opened.context.language or "en"
+        self.seen: OrderedDict[int, None] = OrderedDict()
+        self.max_seq = 0
+        self.agent_read_sent = 0
+        self.page_url = ""
+        self.last_typing = 0.0
+        self.bucket = limits.TokenBucket()
+        loop = asyncio.get_running_loop()
+        self.last_heard = loop.time()
+        await self.channel_layer.group_add(self.context.group, self.channel_name)
+        await self.join(opened.conversation_id)
+        await self.send_json(
+            {
+                "type": "ready",
+                "conversation_id": opened.conversation_id,
+                "last_seq": opened.last_seq,
+                "heartbeat": limits.HEARTBEAT_SECONDS,
+            }
+        )
+        self.watchdog = asyncio.create_task(self.watch_heartbeat())
+
+    async def disconnect(self, code: int) -> None:
+        if self.context is None:
+            return
+        with contextlib.suppress(AttributeError):
+            self.watchdog.cancel()
+        await self.channel_layer.group_discard(self.context.group, self.channel_name)
+        previous = self.conversation_id
+        await self.leave()
+        await moved(previous, None)
+
+    async def join(self, conversation_id: int | None) -> None:
+        self.conversation_id = conversation_id
+        self.seen.clear()
+        self.max_seq = 0
+        if conversation_id is not None:
+            for group in (conversation_visitors_group(conversation_id),
+                          conversation_group(conversation_id)):  # fmt: skip
+                await self.channel_layer.group_add(group, self.channel_name)
+
+    async def leave(self) -> None:
+        if self.conversation_id is not None:
+            for group in (conversation_visitors_group(self.conversation_id),
+                          conversation_group(self.conversation_id)):  # fmt: skip
+                await self.channel_layer.group_discard(group, self.channel_name)
+        self.conversation_id = None
+
+    async def switch(self, conversation_id: int) -> None:
+        """Follow the visitor to another conversation (a closed one got a follow-up)."""
+        previous = self.conversation_id
+        await self.leave()
+        await self.join(conversation_id)
+        await moved(previous, conversation_id)
+
+    async def watch_heartbeat(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(limits.SILENT_CLOSE_SECONDS / 4)
+            if loop.time() - self.last_heard > limits.SILENT_CLOSE_SECONDS:
+                await self.close(code=CLOSE_SILENT)
+                return
+
+    # --- from the visitor -------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.context is None:
+            return
+        loop = asyncio.get_running_loop()
+        self.last_heard = loop.time()
+        if text_data is None:
+            await self.error("bad_frame", _("Frames are JSON text."))
+            return
+        if len(text_data) > limits.MAX_FRAME:
+            await self.error("too_large", _("This frame is too large."))
+            return
+        if not self.bucket.take(loop.time()):
+            await self.error("rate_limited", _("You are sending too fast. Wait a moment."))
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self.error("bad_frame", _("This frame is not valid JSON."))
+            return
+        if not isinstance(frame, dict):
+            await self.error("bad_frame", _("A frame is a JSON object with a type."))
+            return
+        handler = FRAME_HANDLERS.get(str(frame.get("type")))
+        if handler is None:
+            await self.error("bad_frame", _("Unknown frame type."))
+            return
+        with override(self.language):
+            await handler(self, frame)
+
+    async def error(self, code: str, detail: str, client_id: object = None) -> None:
+        payload: dict[str, Any] = {"type": "error", "code": code, "detail": str(detail)}
+        if isinstance(client_id, str):
+            payload["client_id"] = client_id
+        await self.send_json(payload)
+
+    async def on_ping(self, frame: dict[str, Any]) -> None:
+        await self.send_json({"type": "pong"})
+
+    async def on_message(self, frame: dict[str, Any]) -> None:
+        assert self.context is not None
+        client_id = frame.get("client_id")
+        try:
+            actions.check_client_id(client_id)
+            text = actions.check_text(frame.get("text", ""))
+            if not text.strip():
+                await self.error("empty", _("The message is empty."), client_id)
+                return
+            sent = await store(self.context, client_id=client_id, text=text, address=self.address)
+        except ActionError as exc:
+            await self.error(error_code(exc), exc.detail, client_id)
+            return
+        if sent.conversation_id != self.conversation_id:
+            await self.switch(sent.conversation_id)
+            await self.send_json({"type": "conversation", "conversation_id": sent.conversation_id})
+        self.max_seq = max(self.max_seq, sent.seq)
+        await self.send_json(
+            {
+                "type": "ack",
+                "client_id": sent.client_id,
+                "seq": sent.seq,
+                "conversation_id": sent.conversation_id,
+            }
+        )
+
+    async def on_resume(self, frame: dict[str, Any]) -> None:
+        assert self.context is not None
+        after = frame.get("last_seq", 0)
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            await self.error("bad_frame", _("last_seq must be a number."))
+            return
+        await self.replay_from(after)
+
+    async def replay_from(self, after: int) -> None:
+        assert self.context is not None
+        last = after
+        while True:
+            conversation_id, frames = await replay(self.context, last)
+            if conversation_id is not None and conversation_id != self.conversation_id:
+                # The client's sequence numbers belong to an older conversation: start over.
+                await self.switch(conversation_id)
+                await self.send_json({"type": "conversation", "conversation_id": conversation_id})
+                last = 0
+                continue
+            for frame in frames:
+                await self.forward(frame)
+                last = max(last, int(frame["seq"]))
+            if len(frames) < REPLAY_BATCH:
+                break
+        await self.send_json({"type": "resumed", "last_seq": last})
+
+    async def on_typing(self, frame: dict[str, Any]) -> None:
+        now = asyncio.get_running_loop().time()
+        if self.conversation_id is None or now - self.last_typing < TYPING_EVERY:
+            return
+        self.last_typing = now
+        preview = frame.get("text", "")
+        preview = preview[-MAX_PREVIEW:] if isinstance(preview, str) else ""
+        await self.channel_layer.group_send(
+            conversation_group(self.conversation_id),
+            {
+                "type": "atiende.visitor_typing",
+                "conversation_id": self.conversation_id,
+                "preview": mask_preview(preview),
+                "page_url": self.page_url,
+            },
+        )
+
+    async def on_read(self, frame: dict[str, Any]) -> None:
+        assert self.context is not None
+        seq = frame.get("seq")
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            await self.error("bad_frame", _("seq must be a number."))
+            return
+        moved_to = await mark_read(self.context, seq)
+        if moved_to is not None:
+            conversation_id, read = moved_to
+            await self.channel_layer.group_send(
+                conversation_visitors_group(conversation_id),
+                {
+                    "type": "atiende.visitor",
+                    "payload": {"type": "read", "seq": read, "by": "visitor"},
+                },
+            )
+
+    async def on_page(self, frame: dict[str, Any]) -> None:
+        assert self.context is not None
+        url = frame.get("url")
+        if not isinstance(url, str):
+            await self.error("bad_frame", _("url must be a string."))
+            return
+        self.page_url = url[: actions.MAX_URL]
+        await set_page(self.context, url)
+
+    async def on_action(self, frame: dict[str, Any]) -> None:
+        assert self.context is not None
+        seq, name = frame.get("seq"), frame.get("action")
+        if not isinstance(seq, int) or isinstance(seq, bool) or not isinstance(name, str):
+            await self.error("bad_frame", _("An action needs a seq and an action name."))
+            return
+        try:
+            await run_action(self.context, seq, name)
+        except NotFound as exc:
+            await self.error("unknown_action", exc.detail)
+        except ActionError as exc:
+            await self.error(error_code(exc), exc.detail)
+
+    # --- from the channel layer -------------------------------------------------------------
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Other apps may add message kinds to the conversation group; a socket that does not
+        # know one ignores it instead of crashing.
+        name = str(message.get("type", "")).replace(".", "_")
+        if name.startswith("atiende_") and not hasattr(self, name):
+            return
+        await super().dispatch(message)
+
+    async def forward(self, frame: dict[str, Any]) -> None:
+        seq = frame.get("seq")
+        if not isinstance(seq, int) or seq in self.seen:
+            return
+        self.seen[seq] = None
+        if len(self.seen) > REMEMBERED_SEQS:
+            self.seen.popitem(last=False)
+        self.max_seq = max(self.max_seq, seq)
+        await self.send_json(frame)
+
+    async def atiende_chat_message(self, message: dict[str, Any]) -> None:
+        frame = message.get("frame") or {}
+        if frame.get("conversation_id") == self.conversation_id:
+            await self.forward(frame)
+
+    async def atiende_chat_switch(self, message: dict[str, Any]) -> None:
+        conversation_id = message.get("conversation_id")
+        if not isinstance(conversation_id, int) or conversation_id == self.conversation_id:
+            return
+        await self.switch(conversation_id)
+        await self.send_json({"type": "conversation", "conversation_id": conversation_id})
+        await self.replay_from(0)
+
+    async def atiende_visitor(self, message: dict[str, Any]) -> None:
+        payload = message.get("payload")
+        if isinstance(payload, dict):
+            await self.send_json(payload)
+
+    async def atiende_presence(self, message: dict[str, Any]) -> None:
+        if message.get("conversation_id") != self.conversation_id:
+            return
+        state = message.get("state")
+        if state == "typing":
+            await self.send_json({"type": "typing", "name": str(message.get("name", ""))})
+        if state in {"typing", "viewing"} and self.max_seq > self.agent_read_sent:
+            # An agent has the conversation open: what the visitor wrote so far has been seen.
+            self.agent_read_sent = self.max_seq
+            await self.send_json({"type": "read", "seq": self.max_seq, "by": "agent"})
+
+    async def atiende_event(self, message: dict[str, Any]) -> None:
+        """Agents' events reach visitors as message frames only (pushed by the chat app)."""
+
+    async def atiende_visitor_typing(self, message: dict[str, Any]) -> None:
+        """The visitor's own typing, echoed by the conversation group: for agents only."""
+
+
+def mask_preview(text: str) -> str:
+    from atiende.core.masking import mask_secrets
+
+    return mask_secrets(text).text
+
+
+FRAME_HANDLERS: dict[str, Callable[[VisitorConsumer, dict[str, Any]], Awaitable[None]]] = {
+    "message": VisitorConsumer.on_message,
+    "resume": VisitorConsumer.on_resume,
+    "typing": VisitorConsumer.on_typing,
+    "read": VisitorConsumer.on_read,
+    "ping": VisitorConsumer.on_ping,
+    "page": VisitorConsumer.on_page,
+    "action": VisitorConsumer.on_action,
+}
