@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,9 @@ from django.utils.translation import gettext as _
 from atiende.conversations import attachments as attachment_store
 from atiende.conversations.actions import receive_message
 from atiende.conversations.models import DeliveryStatus, Direction, Message
-from atiende.core import events, tasks
+from atiende.core import events, masking, tasks
 from atiende.core.errors import ActionError
+from atiende.core.models import Event
 from atiende.inboxes.contract import InboundAttachment, InboundMessage
 from atiende.inboxes.models import Inbox
 from atiende.mail import config, loops, threads
@@ -159,6 +161,38 @@ def _finish(
     raw_email.refresh_from_db()
 
 
+REDACTED_BODY = (
+    b"atiende removed the body of this message after reading it: it contained a secret "
+    b"(a recovery phrase, a private key or a card number). The conversation keeps the text "
+    b"with the secret masked.\r\n"
+)
+
+
+def redact_raw(raw_email: RawEmail) -> None:
+    """Keep only the headers of a raw email whose text held a secret (SECURITY.md I8).
+
+    The message itself is stored, masked, in its conversation; the raw copy would otherwise
+    keep the secret on disk. Header values are masked too.
+    """
+    path = Path(settings.MEDIA_ROOT) / str(raw_email.raw.name)
+    raw = path.read_bytes()
+    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0), default=-1)
+    head = raw[:end] if end >= 0 else raw
+    masked_head = masking.mask_secrets(head.decode("latin-1")).text
+    head = masked_head.encode("latin-1", errors="replace")
+    # The body has gone: the headers must not describe it any more.
+    kept = [
+        line
+        for line in re.split(rb"\r?\n(?![ \t])", head)
+        if not line.lower().startswith((b"content-type:", b"content-transfer-encoding:"))
+    ]
+    kept.append(b"Content-Type: text/plain; charset=us-ascii")
+    tmp = path.with_suffix(".redacted")
+    tmp.write_bytes(b"\r\n".join(kept) + b"\r\n\r\n" + REDACTED_BODY)
+    tmp.replace(path)
+    RawEmail.objects.filter(pk=raw_email.pk).update(size=path.stat().st_size)
+
+
 def parse(raw_email: RawEmail) -> ParsedEmail:
     from atiende.mail.parse import MalformedEmail, parse_email
 
@@ -224,6 +258,10 @@ def process(raw_email: RawEmail) -> None:
             _finish(raw_email, RawStatus.DUPLICATE, error=_("This Message-ID arrived before."))
             return
         _finish(raw_email, RawStatus.PROCESSED, message=result.message)
+        if Event.objects.filter(
+            kind="message.secret_masked", data__message_id=result.message.pk
+        ).exists():
+            redact_raw(raw_email)
         if (
             result.new_conversation
             and config.auto_acknowledge(inbox)

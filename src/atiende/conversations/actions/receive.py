@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from atiende.conversations import attachments as attachment_store
+from atiende.conversations.actions import protect
 from atiende.conversations.actions.common import append_message, lock
 from atiende.conversations.models import (
     ACTIVE_STATUSES,
@@ -57,9 +58,11 @@ def receive_message(inbound: InboundMessage) -> ReceiveResult:
     # clear error instead of storing half of it.
     for item in inbound.attachments:
         attachment_store.validate(item.filename, item.content)
+    # Recovery phrases, private keys and card numbers never reach the database (SECURITY.md I8).
+    masked = protect.mask_inbound(inbound)
     try:
         with transaction.atomic():
-            return _receive(inbound)
+            return _receive(masked)
     except IntegrityError:
         # A concurrent delivery of the same external id won the race: return its result.
         if inbound.external_id and (existing := _existing(inbound)) is not None:
@@ -78,7 +81,8 @@ def _existing(inbound: InboundMessage) -> ReceiveResult | None:
     return ReceiveResult(message, message.conversation, created=False, new_conversation=False)
 
 
-def _receive(inbound: InboundMessage) -> ReceiveResult:
+def _receive(masked: protect.Masked) -> ReceiveResult:
+    inbound = masked.inbound
     inbox = Inbox.objects.select_related("default_team").get(pk=inbound.inbox_id)
     contact = _find_or_create_contact(inbound)
     conversation, is_new = _find_or_open_conversation(inbox, contact, inbound)
@@ -113,6 +117,8 @@ def _receive(inbound: InboundMessage) -> ReceiveResult:
         actor_contact=contact,
         data={"message_id": message.pk, "seq": message.seq, "direction": Direction.INBOUND},
     )
+    if masked.found:
+        protect.protect_after_masking(conversation, contact, message.pk, masked)
     return ReceiveResult(message, conversation, created=True, new_conversation=is_new)
 
 

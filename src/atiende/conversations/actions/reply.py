@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from atiende.conversations import attachments as attachment_store
 from atiende.conversations.access import can_see_conversation
+from atiende.conversations.actions import protect
 from atiende.conversations.actions.common import append_message, lock
 from atiende.conversations.models import (
     Conversation,
@@ -62,6 +63,7 @@ def send_reply(
     """A public reply: stored, shown at once, delivered by the worker through the outbox."""
     _check(actor, conversation)
     text, safe_html = _body(text, html)
+    protect.refuse_secret_requests(text)
     files = files or []
     for filename, content in files:
         attachment_store.validate(filename, content)
