@@ -118,7 +118,7 @@ def test_family_members_up_to_the_plan_size(world: AccountWorld) -> None:
         world.agent, world.contact, idempotency_key=key(), email="kid0@example.test"
     )
     assert FamilyMember.objects.filter(account=world.account).count() == 4
-    assert [member.email for member in reads.members(world.contact)][0] == "kid1@example.test"
+    assert reads.members(world.contact)[0].email == "kid1@example.test"
 
 
 def test_partial_then_full_refund_then_nothing_left(world: AccountWorld) -> None:
@@ -231,9 +231,11 @@ def test_summary_and_reads(world: AccountWorld) -> None:
     summary = reads.summary(world.contact)
 
     assert summary is not None
-    assert summary.plan is not None and summary.plan.code == "individual"
+    assert summary.plan is not None
+    assert summary.plan.code == "individual"
     assert (summary.status, summary.last_payment) == ("active", "succeeded")
-    assert summary.payment_method is not None and summary.payment_method.last4 == "4242"
+    assert summary.payment_method is not None
+    assert summary.payment_method.last4 == "4242"
     assert [charge.id for charge in reads.charges(world.contact)] == ["ch_1"]
 
 

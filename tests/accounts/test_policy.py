@@ -1,0 +1,208 @@
+"""Policy: per-role limits, the supervisor's approval queue, and who may do what."""
+
+from __future__ import annotations
+
+import pytest
+
+from atiende.accounts import actions, policy
+from atiende.accounts.actions import CustomerActor
+from atiende.accounts.models import AccountAction, Charge, Plan, Refund, Subscription
+from atiende.core.errors import ActionError, Conflict, NotAllowed, NotFound
+from atiende.core.models import Event
+from atiende.people.models import Role
+from tests.accounts.conftest import AccountWorld, key
+from tests.factories import Factory
+
+
+def test_a_refund_above_the_agent_limit_goes_through_a_supervisor(world: AccountWorld) -> None:
+    Charge.objects.create(
+        account=world.account, external_id="ch_big", amount=9_900, currency="USD", description="x"
+    )
+    preview = actions.preview_refund(world.agent, world.contact, charge_id="ch_big")
+    assert preview.needs_approval is True
+    assert "Above your limit" in preview.approval_reason
+
+    outcome = actions.do_refund(
+        world.agent,
+        world.contact,
+        idempotency_key=key(),
+        charge_id="ch_big",
+        conversation=world.conversation,
+    )
+
+    assert outcome.status == "pending_approval"
+    assert outcome.approval_id is not None
+    assert not Refund.objects.exists()
+    assert [item.pk for item in policy.pending_approvals(world.supervisor)] == [outcome.approval_id]
+    assert [item.pk for item in policy.pending_approvals(world.agent)] == [outcome.approval_id]
+    with pytest.raises(NotAllowed):
+        policy.approve_request(world.agent, outcome.approval_id)
+
+    approved = policy.approve_request(world.supervisor, outcome.approval_id)
+
+    assert approved.status == "done"
+    assert Refund.objects.get().amount == 9_900
+    assert list(policy.pending_approvals(world.supervisor)) == []
+    kinds = list(
+        Event.objects.filter(conversation=world.conversation, kind__startswith="account.")
+        .order_by("pk")
+        .values_list("kind", flat=True)
+    )
+    assert kinds == ["account.approval_requested", "account.approval_approved", "account.refund"]
+    with pytest.raises(Conflict, match="already been decided"):
+        policy.approve_request(world.admin, outcome.approval_id)
+
+
+def test_the_limit_counts_the_customer_s_last_thirty_days(world: AccountWorld) -> None:
+    actions.do_grant_credit(
+        world.agent, world.contact, idempotency_key=key(), amount=1500, reason="a"
+    )
+    outcome = actions.do_grant_credit(
+        world.agent, world.contact, idempotency_key=key(), amount=600, reason="b"
+    )
+
+    assert outcome.status == "pending_approval"
+
+
+def test_a_rejected_request_changes_nothing_and_says_why(world: AccountWorld) -> None:
+    outcome = actions.do_grant_credit(
+        world.agent, world.contact, idempotency_key=key(), amount=5_000, reason="goodwill"
+    )
+    assert outcome.approval_id is not None
+    with pytest.raises(ActionError, match="Say why"):
+        policy.reject_request(world.supervisor, outcome.approval_id, " ")
+
+    rejected = policy.reject_request(world.supervisor, outcome.approval_id, "Too generous")
+
+    assert rejected.status == "rejected"
+    assert AccountAction.objects.get(pk=outcome.action_id).status == "rejected"
+    assert not world.account.credits.exists()
+
+
+def test_nobody_approves_their_own_request_and_limits_bind_approvers(
+    world: AccountWorld, settings: object
+) -> None:
+    settings.ATIENDE_REFUND_LIMITS = {"agent": 0, "supervisor": 500, "admin": None}  # type: ignore[attr-defined]
+    outcome = actions.do_refund(
+        world.supervisor, world.contact, idempotency_key=key(), charge_id="ch_1", amount=800
+    )
+    assert outcome.approval_id is not None
+    other_supervisor = Factory().user(Role.SUPERVISOR)
+
+    with pytest.raises(NotAllowed):
+        policy.approve_request(world.supervisor, outcome.approval_id)
+    with pytest.raises(NotAllowed):
+        policy.approve_request(other_supervisor, outcome.approval_id)
+    assert policy.approve_request(world.admin, outcome.approval_id).status == "done"
+
+
+def test_agents_only_reach_requests_they_made(world: AccountWorld, factory: Factory) -> None:
+    outcome = actions.do_grant_credit(
+        world.agent, world.contact, idempotency_key=key(), amount=5_000, reason="x"
+    )
+    assert outcome.approval_id is not None
+
+    with pytest.raises(NotFound):
+        policy.reject_request(factory.user(Role.AGENT), outcome.approval_id, "no")
+
+
+CUSTOMER_MAY = {
+    "change_plan": {"plan": "duo"},
+    "send_payment_link": {},
+    "pause": {"months": 1},
+    "cancel": {"reason": "not_using"},
+}
+CUSTOMER_MAY_NOT = {
+    "refund": {"charge_id": "ch_1", "amount": 100},
+    "grant_credit": {"amount": 100, "reason": "x"},
+    "freeze_withdrawals": {"reason": "x"},
+    "unfreeze_withdrawals": {"reason": "x"},
+}
+
+
+@pytest.mark.parametrize(("verb", "params"), list(CUSTOMER_MAY.items()))
+def test_customers_serve_themselves_within_policy(
+    world: AccountWorld, verb: str, params: dict[str, object]
+) -> None:
+    me = CustomerActor(world.contact)
+
+    preview = actions.preview_action(verb, me, world.contact, **params)
+    outcome = actions.do_action(verb, me, world.contact, idempotency_key=key(), **params)
+
+    assert preview.needs_approval is False
+    assert outcome.status == "done"
+    action = AccountAction.objects.get(pk=outcome.action_id)
+    assert (action.actor_user_id, action.actor_contact_id) == (None, world.contact.pk)
+
+
+@pytest.mark.parametrize(("verb", "params"), list(CUSTOMER_MAY_NOT.items()))
+def test_customers_never_refund_credit_or_freeze(
+    world: AccountWorld, verb: str, params: dict[str, object]
+) -> None:
+    with pytest.raises(NotAllowed):
+        actions.do_action(
+            verb, CustomerActor(world.contact), world.contact, idempotency_key=key(), **params
+        )
+
+
+def test_a_customer_acts_only_on_their_own_account(world: AccountWorld, factory: Factory) -> None:
+    other = factory.contact(email="someone@example.test")
+
+    with pytest.raises(NotFound):
+        actions.preview_pause(CustomerActor(other), world.contact)
+
+
+def test_an_agent_outside_the_customer_s_team_cannot_act(
+    world: AccountWorld, factory: Factory
+) -> None:
+    team = factory.team()
+    world.conversation.team = team
+    world.conversation.save(update_fields=["team"])
+    outsider = factory.user(Role.AGENT, teams=[factory.team()])
+
+    with pytest.raises(NotFound):
+        actions.preview_pause(outsider, world.contact)
+    with pytest.raises(NotFound):
+        actions.do_pause(outsider, world.contact, idempotency_key=key())
+
+
+# (role, verb) -> expected outcome for the matrix: "done", "pending_approval" or "forbidden".
+MATRIX_PARAMS = {
+    "change_plan": {"plan": "individual"},
+    "send_payment_link": {},
+    "pause": {"months": 1},
+    "cancel": {"reason": "other"},
+    "refund": {"charge_id": "ch_1", "amount": 1000},
+    "grant_credit": {"amount": 3000, "reason": "x"},
+    "add_family_member": {"email": "x@example.test"},
+}
+EXPECTED = {
+    "agent": {"grant_credit": "pending_approval"},
+    "supervisor": {},
+    "admin": {},
+    "customer": {"refund": "forbidden", "grant_credit": "forbidden"},
+}
+
+
+def status_of(verb: str, actor: actions.Actor, world: AccountWorld) -> str:
+    try:
+        outcome = actions.do_action(
+            verb, actor, world.contact, idempotency_key=key(), **MATRIX_PARAMS[verb]
+        )
+    except NotAllowed:
+        return "forbidden"
+    return outcome.status
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor", "admin", "customer"])
+@pytest.mark.parametrize("verb", list(MATRIX_PARAMS))
+def test_permission_matrix(world: AccountWorld, role: str, verb: str) -> None:
+    Subscription.objects.filter(account=world.account).update(plan=Plan.objects.get(code="family"))
+    actor = {
+        "agent": world.agent,
+        "supervisor": world.supervisor,
+        "admin": world.admin,
+        "customer": CustomerActor(world.contact),
+    }[role]
+
+    assert status_of(verb, actor, world) == EXPECTED[role].get(verb, "done")
