@@ -10,6 +10,7 @@ import pytest
 
 from atiende.conversations.models import Conversation, Message, Status
 from atiende.core import tasks
+from atiende.core.models import Event
 from atiende.inboxes.models import Inbox
 from atiende.mail import tokens
 from atiende.mail.models import RawEmail, RawStatus
@@ -190,6 +191,22 @@ def test_a_reply_to_a_closed_conversation_opens_a_linked_follow_up(factory: Fact
 
     assert reply.conversation_id != first.conversation_id
     assert reply.conversation.follow_up_of_id == first.conversation_id
+
+
+def test_an_inbox_set_to_reopen_brings_a_closed_conversation_back(factory: Factory) -> None:
+    inbox = email_inbox(factory)
+    inbox.config["closed_reply"] = "reopen"
+    inbox.save(update_fields=["config"])
+    first = deliver(inbox, mail(message_id="<r1@example.org>"))
+    Conversation.objects.filter(pk=first.conversation_id).update(status=Status.CLOSED)
+
+    reply = deliver(inbox, mail(subject="Re: My playlist is gone", in_reply_to="<r1@example.org>"))
+
+    assert reply.conversation_id == first.conversation_id
+    conversation = Conversation.objects.get(pk=first.conversation_id)
+    assert conversation.status == Status.OPEN
+    change = Event.objects.filter(conversation=conversation, kind="conversation.status_changed")
+    assert change.get().data == {"from": "closed", "to": "open", "reason": "customer replied"}
 
 
 def test_a_solved_conversation_reopens_on_reply(factory: Factory) -> None:

@@ -45,6 +45,9 @@ class InboundMessage:
     conversation_id: int | None = None
     # Always open a new conversation (a new Help form request, a new email subject).
     new_conversation: bool = False
+    # A message for a closed conversation reopens it instead of opening a linked follow-up
+    # (an email inbox's `closed_reply: reopen`).
+    reopen_closed: bool = False
     identity_verified: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
 

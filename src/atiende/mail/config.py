@@ -85,6 +85,15 @@ def plus_addressing(inbox: Inbox) -> bool:
     return bool(inbox.config.get("plus_addressing", False))
 
 
+CLOSED_REPLY_CHOICES = ("follow_up", "reopen")
+
+
+def closed_reply(inbox: Inbox) -> str:
+    """What a reply to a closed conversation does: open a linked follow-up, or reopen it."""
+    value = str(inbox.config.get("closed_reply", "follow_up"))
+    return value if value in CLOSED_REPLY_CHOICES else "follow_up"
+
+
 def auto_acknowledge(inbox: Inbox) -> bool:
     return bool(inbox.config.get("auto_acknowledge", False))
 

@@ -249,6 +249,7 @@ def process(raw_email: RawEmail) -> None:
                     attachments=attachments,
                     conversation_id=thread.pk if thread else None,
                     new_conversation=thread is None,
+                    reopen_closed=config.closed_reply(inbox) == "reopen",
                     metadata={"full_text": parsed.full_text, "raw_email_id": raw_email.pk},
                 )
             )

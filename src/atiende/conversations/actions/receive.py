@@ -173,6 +173,8 @@ def _find_or_open_conversation(
                 hinted = Conversation.objects.get(pk=hinted.merged_into_id)
             if hinted.status != Status.CLOSED:
                 return lock(hinted), False
+            if inbound.reopen_closed:
+                return _reopen(lock(hinted), contact), False
             return _open(inbox, contact, inbound, follow_up_of=hinted), True
     if not inbound.new_conversation:
         current = (
@@ -188,6 +190,20 @@ def _find_or_open_conversation(
         if current is not None:
             return lock(current), False
     return _open(inbox, contact, inbound), True
+
+
+def _reopen(conversation: Conversation, contact: Contact) -> Conversation:
+    """Closed is final for agents; a customer's reply may still bring it back where the inbox
+    says so (the timeline shows why)."""
+    conversation.status = Status.OPEN
+    conversation.save(update_fields=["status"])
+    events.record(
+        "conversation.status_changed",
+        conversation=conversation,
+        actor_contact=contact,
+        data={"from": Status.CLOSED, "to": Status.OPEN, "reason": "customer replied"},
+    )
+    return conversation
 
 
 def _open(
