@@ -139,7 +139,7 @@ def test_ping_pong(factory: Factory) -> None:
         communicator = socket(cookie)
         assert (await communicator.connect(timeout=TIMEOUT))[0]
         await communicator.send_json_to({"type": "ping"})
-        assert await communicator.receive_json_from(timeout=TIMEOUT) == {"type": "pong"}
+        assert await next_of(communicator, "pong") == {"type": "pong"}
         await communicator.disconnect()
 
     run(scenario)
@@ -190,9 +190,10 @@ def test_cannot_watch_an_invisible_conversation(factory: Factory) -> None:
         outsider, insider = socket(cookie), socket(colleague_cookie)
         assert (await outsider.connect(timeout=TIMEOUT))[0]
         assert (await insider.connect(timeout=TIMEOUT))[0]
+        await next_of(insider, "hello")
         await insider.send_json_to({"type": "watch", "conversation_id": hidden.pk})
         await outsider.send_json_to({"type": "watch", "conversation_id": hidden.pk})
-        reply = await outsider.receive_json_from(timeout=TIMEOUT)
+        reply = await next_of(outsider, "error")
         assert reply == {"type": "error", "detail": "Conversation not found."}
         # The outsider's presence never reaches those watching the conversation.
         assert await insider.receive_nothing(timeout=0.3)

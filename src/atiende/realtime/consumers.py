@@ -5,13 +5,21 @@ commit, and forwards to the browser only the events of conversations the agent m
 against the database at the moment of delivery (a team change or a deactivation takes effect
 at once). A browser "watches" one conversation at a time: it then hears who else is viewing or
 typing there (collision detection). Works with the in-process channel layer and channels-redis.
+
+The socket also carries the agent's live-chat work: it joins the groups of the agent's assigned
+open chats (to hear the visitors typing), its own `agent-<id>` group (chats routed or
+transferred to them), keeps the agent's presence fresh in the database (heartbeat), marks chats
+read (the visitor gets a read receipt), and on `{"type": "resume", "last_event_id": N}` replays
+the events the agent missed while disconnected, or orders a resync when there are too many.
 """
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -20,11 +28,23 @@ from django.utils.translation import gettext as _
 from atiende.conversations.access import visible_conversations
 from atiende.core.events import INBOX_GROUP, conversation_group
 from atiende.people.models import User
+from atiende.realtime import agent_state
+from atiende.workflow.notify import agent_group
 
 # Events reach a watching socket twice (the inbox group and the conversation group): remember
 # the last few ids to forward each once.
 SEEN_EVENTS = 512
 PRESENCE_STATES = frozenset({"viewing", "typing", "left"})
+# Heartbeats reach the database at most this often per socket.
+TOUCH_SECONDS = 15.0
+# One process sweeps silent sockets (of dead processes) at most this often.
+SWEEP_SECONDS = 30.0
+# Typing previews and page addresses are cut to this length.
+PREVIEW_LENGTH = 200
+PAGE_LENGTH = 500
+# How long a "may see" answer is trusted for visitor typing (frequent; events re-check always).
+VISIBILITY_CACHE_SECONDS = 10.0
+_last_sweep = 0.0
 
 
 def _active_agent(user_id: int) -> User | None:
@@ -62,14 +82,36 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channe
         self.name = str(agent)
         self.watching = None
         self.seen: OrderedDict[int, None] = OrderedDict()
+        self.chats: set[int] = set()
+        self.visibility: dict[int, tuple[bool, float]] = {}
+        self.last_touch = time.monotonic()
         await self.channel_layer.group_add(INBOX_GROUP, self.channel_name)
+        await self.channel_layer.group_add(agent_group(self.user_id), self.channel_name)
         await self.accept()
+        status, latest = await agent_state.opened(self.user_id, self.channel_name)
+        await self.refresh_chats()
+        await self.send_json({"type": "hello", "status": status, "last_event_id": latest})
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "user_id", None) is None:
             return
         await self.unwatch()
+        for conversation_id in self.chats:
+            await self.channel_layer.group_discard(
+                conversation_group(conversation_id), self.channel_name
+            )
+        self.chats = set()
         await self.channel_layer.group_discard(INBOX_GROUP, self.channel_name)
+        await self.channel_layer.group_discard(agent_group(self.user_id), self.channel_name)
+        await agent_state.closed(self.user_id, self.channel_name)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # The conversation groups are shared with the chat channel, which may publish kinds
+        # this consumer has no handler for: ignore those instead of closing the socket.
+        kind = message.get("type", "")
+        if kind.startswith("atiende.") and not hasattr(self, kind.replace(".", "_")):
+            return
+        await super().dispatch(message)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
@@ -77,6 +119,13 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channe
         kind = content.get("type")
         if kind == "ping":
             await self.send_json({"type": "pong"})
+            await self.touch()
+        elif kind == "resume":
+            await self.resume(content.get("last_event_id"))
+        elif kind == "seen":
+            conversation_id = content.get("conversation_id")
+            if conversation_id == self.watching and isinstance(conversation_id, int):
+                await agent_state.mark_read(self.user_id, conversation_id)
         elif kind == "watch":
             await self.watch(content.get("conversation_id"))
         elif kind == "typing":
@@ -106,7 +155,10 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channe
         if self.watching is None:
             return
         await self.announce("left")
-        await self.channel_layer.group_discard(conversation_group(self.watching), self.channel_name)
+        if self.watching not in self.chats:
+            await self.channel_layer.group_discard(
+                conversation_group(self.watching), self.channel_name
+            )
         self.watching = None
 
     async def announce(self, state: str, *, hello: bool = False) -> None:
@@ -149,18 +201,131 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channe
         conversation_id = message.get("conversation_id")
         if not isinstance(event_id, int) or not isinstance(conversation_id, int):
             return
-        if event_id in self.seen:
+        if not self.remember(event_id):
             return
+        if await may_see(self.user_id, conversation_id):
+            await self.send_json(
+                {
+                    "type": "event",
+                    "kind": message.get("kind"),
+                    "conversation_id": conversation_id,
+                    "event_id": event_id,
+                }
+            )
+            if message.get("kind") in CHAT_CHANGES:
+                await self.refresh_chats()
+
+    def remember(self, event_id: int) -> bool:
+        """False when this event was already forwarded (it arrives once per group)."""
+        if event_id in self.seen:
+            return False
         self.seen[event_id] = None
         if len(self.seen) > SEEN_EVENTS:
             self.seen.popitem(last=False)
-        if not await may_see(self.user_id, conversation_id):
+        return True
+
+    async def touch(self) -> None:
+        """Heartbeat: the agent is here (throttled), and now and then sweep dead sockets."""
+        global _last_sweep
+        now = time.monotonic()
+        if now - self.last_touch < TOUCH_SECONDS:
+            return
+        self.last_touch = now
+        sweep = now - _last_sweep > SWEEP_SECONDS
+        if sweep:
+            _last_sweep = now
+        await agent_state.heartbeat(self.user_id, self.channel_name, sweep)
+
+    async def refresh_chats(self) -> None:
+        """Join the groups of the agent's live chats (visitor typing), leave the others."""
+        current = await agent_state.live_chat_ids(self.user_id)
+        for conversation_id in current - self.chats:
+            await self.channel_layer.group_add(
+                conversation_group(conversation_id), self.channel_name
+            )
+        for conversation_id in self.chats - current:
+            if conversation_id != self.watching:
+                await self.channel_layer.group_discard(
+                    conversation_group(conversation_id), self.channel_name
+                )
+        self.chats = current
+
+    async def resume(self, last_event_id: object) -> None:
+        """Replay, in order, what the agent missed after `last_event_id` (SECURITY.md I5)."""
+        if not isinstance(last_event_id, int) or isinstance(last_event_id, bool):
+            await self.send_json({"type": "error", "detail": "last_event_id must be a number"})
+            return
+        replay = await agent_state.replay(self.user_id, max(0, last_event_id))
+        if replay.resync:
+            await self.send_json({"type": "resync"})
+            return
+        for event_id, kind, conversation_id in replay.events:
+            if self.remember(event_id):
+                await self.send_json(
+                    {
+                        "type": "event",
+                        "kind": kind,
+                        "conversation_id": conversation_id,
+                        "event_id": event_id,
+                        "replayed": True,
+                    }
+                )
+        await self.send_json({"type": "resumed", "count": len(replay.events)})
+        await self.refresh_chats()
+
+    async def may_see_cached(self, conversation_id: int) -> bool:
+        now = time.monotonic()
+        cached = self.visibility.get(conversation_id)
+        if cached is not None and now - cached[1] < VISIBILITY_CACHE_SECONDS:
+            return cached[0]
+        allowed = await may_see(self.user_id, conversation_id)
+        if len(self.visibility) > SEEN_EVENTS:
+            self.visibility.clear()
+        self.visibility[conversation_id] = (allowed, now)
+        return allowed
+
+    async def atiende_visitor_typing(self, message: dict[str, Any]) -> None:
+        """The chat channel's "visitor is typing" (with a preview and the page they are on)."""
+        conversation_id = message.get("conversation_id")
+        if not isinstance(conversation_id, int):
+            return
+        if conversation_id not in self.chats and conversation_id != self.watching:
+            return
+        if not await self.may_see_cached(conversation_id):
             return
         await self.send_json(
             {
-                "type": "event",
-                "kind": message.get("kind"),
+                "type": "visitor_typing",
                 "conversation_id": conversation_id,
-                "event_id": event_id,
+                "preview": str(message.get("preview") or "")[:PREVIEW_LENGTH],
+                "page_url": safe_page_url(message.get("page_url")),
             }
         )
+
+    async def atiende_notify(self, message: dict[str, Any]) -> None:
+        """Something for this agent only: a chat routed or transferred to them."""
+        await self.refresh_chats()
+        await self.send_json(
+            {
+                "type": "notify",
+                "kind": message.get("kind"),
+                "conversation_id": message.get("conversation_id"),
+                "text": str(message.get("text", "")),
+            }
+        )
+
+
+# Events after which the agent's set of live chats may have changed.
+CHAT_CHANGES = frozenset(
+    {"conversation.assigned", "conversation.status_changed", "conversation.transferred"}
+)
+
+
+def safe_page_url(value: object) -> str:
+    """Only an http(s) address is shown to agents as the visitor's page (never javascript:)."""
+    if not isinstance(value, str):
+        return ""
+    value = value.strip()[:PAGE_LENGTH]
+    if urlsplit(value).scheme not in {"http", "https"}:
+        return ""
+    return value

@@ -25,7 +25,6 @@ from atiende.workflow.models import (
 
 if TYPE_CHECKING:
     from atiende.inboxes.models import Inbox
-    from atiende.people.models import Team
 
 # How far ahead `next_open` looks (a schedule with no interval never opens).
 LOOKAHEAD_DAYS = 400
@@ -44,7 +43,7 @@ def presence_ttl() -> timedelta:
 
 
 def online_profiles(
-    team: Team | None = None, *, at: datetime | None = None
+    team_id: int | None = None, *, at: datetime | None = None
 ) -> QuerySet[AgentProfile]:
     """Agents who chose "online" and whose browser was heard from recently (any process)."""
     now = at or timezone.now()
@@ -53,15 +52,15 @@ def online_profiles(
         last_seen_at__gte=now - presence_ttl(),
         user__is_active=True,
     )
-    if team is not None:
-        profiles = profiles.filter(user__teams=team)
+    if team_id is not None:
+        profiles = profiles.filter(user__teams__id=team_id)
     return profiles
 
 
 def inbox_availability(inbox: Inbox, at: datetime | None = None) -> Availability:
     """Whether `inbox` is open at `at` (default now), its next opening, and agents online."""
     now = at or timezone.now()
-    agents = online_profiles(inbox.default_team, at=now).count()
+    agents = online_profiles(inbox.default_team_id, at=now).count()
     schedule = InboxSchedule.objects.filter(inbox=inbox).first()
     if schedule is None or not schedule.use_hours:
         return Availability(open=True, next_open=None, agents_online=agents)

@@ -225,3 +225,20 @@ class ChatRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conversation_id}:{self.state}"
+
+
+class ChatRead(models.Model):
+    """How far agents have read a chat: the unread count and the visitor's read receipts."""
+
+    conversation = models.OneToOneField(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="chat_read"
+    )
+    seq = models.PositiveIntegerField(default=0)
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("chat read marker")
+        verbose_name_plural = _("chat read markers")
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}@{self.seq}"

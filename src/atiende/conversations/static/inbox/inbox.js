@@ -1,4 +1,7 @@
-/* The agent inbox in the browser: live updates over one websocket, presence badges, typing.
+/* The agent inbox in the browser: live updates over one websocket, presence badges, typing,
+ * the live chats strip (unread counts, visitor typing and page), notifications, and resume:
+ * the page remembers the last event id it saw and, after a reconnect, asks the server to
+ * replay what it missed (or reloads its fragments when told to resync).
  * No inline script anywhere (CSP): the page describes itself with data- attributes on <body>. */
 (function () {
   "use strict";
@@ -7,6 +10,38 @@
   var PRESENCE_TTL_MS = 45000; // a colleague not heard from for this long has gone
   var TYPING_MS = 6000;        // "typing" turns back into "viewing" after this
   var TYPING_THROTTLE_MS = 3000;
+  var VISITOR_TYPING_MS = 8000; // a visitor's typing preview fades after this
+
+  // The agent's notification choices stay in this browser (opt-in, off by default).
+  function preference(name) {
+    try {
+      return window.localStorage.getItem("atiende.pref." + name) === "1";
+    } catch (error) {
+      return false;
+    }
+  }
+  function setPreference(name, on) {
+    try {
+      window.localStorage.setItem("atiende.pref." + name, on ? "1" : "0");
+    } catch (error) {
+      /* private mode: the choice lasts for this page only */
+    }
+  }
+  document.querySelectorAll("input[data-pref]").forEach(function (box) {
+    var name = box.getAttribute("data-pref");
+    box.checked = preference(name) && (name !== "notifications" ||
+      ("Notification" in window && Notification.permission === "granted"));
+    box.addEventListener("change", function () {
+      if (name === "notifications" && box.checked && "Notification" in window) {
+        Notification.requestPermission().then(function (permission) {
+          box.checked = permission === "granted";
+          setPreference(name, box.checked);
+        });
+        return;
+      }
+      setPreference(name, box.checked);
+    });
+  });
 
   document.documentElement.classList.add("js");
 
@@ -47,6 +82,11 @@
   var timelineUrl = body.getAttribute("data-timeline-url");
   var panelUrl = body.getAttribute("data-panel-url");
 
+  var lastEventId = parseInt(body.getAttribute("data-last-event-id") || "0", 10) || 0;
+  var livebar = document.getElementById("livebar");
+  var chatsUrl = livebar ? livebar.getAttribute("data-chats-url") : null;
+  var unreadSeen = null; // chat id -> unread count at the last strip refresh
+  var visitorTyping = {}; // chat id -> {preview, page, until}
   var socket = null;
   var attempts = 0;
   var connectedBefore = false;
@@ -118,6 +158,163 @@
     }
   });
 
+  function refreshChats() {
+    if (!chatsUrl || !document.getElementById("my-chats")) {
+      return;
+    }
+    refresh("chats", function () {
+      htmx.ajax("GET", chatsUrl, { target: "#my-chats", swap: "innerHTML" });
+    });
+  }
+
+  function chatCards() {
+    return Array.prototype.slice.call(document.querySelectorAll("#my-chats [data-chat-id]"));
+  }
+
+  function isMyChat(id) {
+    return chatCards().some(function (card) {
+      return parseInt(card.getAttribute("data-chat-id"), 10) === id;
+    });
+  }
+
+  function beep() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) {
+      return;
+    }
+    try {
+      var context = new Context();
+      var tone = context.createOscillator();
+      var gain = context.createGain();
+      tone.frequency.value = 880;
+      gain.gain.value = 0.08;
+      tone.connect(gain);
+      gain.connect(context.destination);
+      tone.start();
+      tone.stop(context.currentTime + 0.15);
+      tone.onended = function () { context.close(); };
+    } catch (error) {
+      /* audio blocked until the agent interacts with the page: stay silent */
+    }
+  }
+
+  function toast(text, conversation) {
+    var box = document.createElement("div");
+    box.className = "toast";
+    box.setAttribute("role", "status");
+    if (conversation) {
+      var link = document.createElement("a");
+      link.href = "/inbox/c/" + conversation + "/";
+      link.textContent = text;
+      box.appendChild(link);
+    } else {
+      box.textContent = text;
+    }
+    document.body.appendChild(box);
+    window.setTimeout(function () { box.remove(); }, 6000);
+  }
+
+  // Tell the agent about something new: always a toast; a sound and a browser notification
+  // when they opted in (and the page is not already in front of them for that chat).
+  function alertAgent(text, conversation) {
+    toast(text, conversation);
+    var watchingIt = conversation === conversationId && document.visibilityState === "visible";
+    if (watchingIt) {
+      return;
+    }
+    if (preference("sound")) {
+      beep();
+    }
+    if (preference("notifications") && "Notification" in window && Notification.permission === "granted") {
+      var note = new Notification("atiende", { body: text, tag: "atiende-chat-" + conversation });
+      note.onclick = function () {
+        window.focus();
+        location.href = "/inbox/c/" + conversation + "/";
+      };
+    }
+  }
+
+  function renderVisitorTyping() {
+    var now = Date.now();
+    var typingText = livebar ? livebar.getAttribute("data-visitor-typing") || "%(text)s" : "%(text)s";
+    var pageText = livebar ? livebar.getAttribute("data-visitor-page") || "%(page)s" : "%(page)s";
+    chatCards().forEach(function (card) {
+      var entry = visitorTyping[card.getAttribute("data-chat-id")];
+      var typing = card.querySelector("[data-chat-typing]");
+      var page = card.querySelector("[data-chat-page]");
+      if (typing) {
+        typing.textContent = entry && entry.until > now && entry.preview
+          ? typingText.replace("%(text)s", entry.preview) : "";
+      }
+      if (page) {
+        page.textContent = entry && entry.page ? pageText.replace("%(page)s", entry.page) : "";
+        if (entry && entry.page) {
+          page.setAttribute("title", entry.page);
+        }
+      }
+      card.classList.toggle("is-current", parseInt(card.getAttribute("data-chat-id"), 10) === conversationId);
+    });
+  }
+  window.setInterval(renderVisitorTyping, 2000);
+
+  // After each strip refresh: re-apply live details and announce new customer messages.
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (!event.target || event.target.id !== "my-chats") {
+      return;
+    }
+    var counts = {};
+    var template = livebar ? livebar.getAttribute("data-new-message") || "%(name)s" : "%(name)s";
+    chatCards().forEach(function (card) {
+      var id = card.getAttribute("data-chat-id");
+      var unread = parseInt(card.getAttribute("data-unread") || "0", 10);
+      counts[id] = unread;
+      if (unreadSeen !== null && id in unreadSeen && unread > unreadSeen[id]) {
+        alertAgent(template.replace("%(name)s", card.getAttribute("data-customer") || ""), parseInt(id, 10));
+      }
+    });
+    unreadSeen = counts;
+    renderVisitorTyping();
+  });
+
+  function onVisitorTyping(message) {
+    var entry = visitorTyping[String(message.conversation_id)] || {};
+    entry.preview = message.preview || "";
+    if (message.page_url) {
+      entry.page = message.page_url;
+    }
+    entry.until = Date.now() + VISITOR_TYPING_MS;
+    visitorTyping[String(message.conversation_id)] = entry;
+    renderVisitorTyping();
+  }
+
+  // The agent has the chat in front of them: the customer's messages are read.
+  function markSeen() {
+    if (conversationId !== null && document.visibilityState === "visible") {
+      send({ type: "seen", conversation_id: conversationId });
+    }
+  }
+  document.addEventListener("visibilitychange", markSeen);
+
+  // The server may have changed the agent's status (automatic away, back online).
+  function showStatus(status) {
+    var form = document.getElementById("status-form");
+    var select = document.getElementById("id_agent_status");
+    if (!form || !select || !status) {
+      return;
+    }
+    select.value = status;
+    form.className = form.className.replace(/\bstatus-(online|away|offline)\b/g, "").trim() + " status-" + status;
+  }
+
+  function refreshAll() {
+    refreshTimeline();
+    refreshPanel();
+    refreshChats();
+    if (live === "inbox") {
+      refreshList();
+    }
+  }
+
   function renderPresence() {
     var box = document.getElementById("presence");
     if (!box) {
@@ -163,14 +360,24 @@
   }
 
   function onEvent(message) {
+    if (typeof message.event_id === "number" && message.event_id > lastEventId) {
+      lastEventId = message.event_id;
+    }
+    var kind = String(message.kind);
     if (conversationId !== null && message.conversation_id === conversationId) {
       refreshTimeline();
-      if (String(message.kind).indexOf("conversation.") === 0) {
+      if (kind.indexOf("conversation.") === 0 || kind.indexOf("routing.") === 0) {
         refreshPanel();
+      }
+      if (kind === "message.created") {
+        markSeen();
       }
     }
     if (live === "inbox") {
       refreshList();
+    }
+    if (isMyChat(message.conversation_id) || kind.indexOf("conversation.") === 0) {
+      refreshChats();
     }
   }
 
@@ -188,15 +395,14 @@
       body.classList.remove("is-offline");
       if (conversationId !== null) {
         send({ type: "watch", conversation_id: conversationId });
+        markSeen();
       }
       pingTimer = window.setInterval(heartbeat, PING_MS);
+      // Replay what happened since the last event this page saw (since it was rendered, on
+      // the first connection; since the drop, after a reconnect).
+      send({ type: "resume", last_event_id: lastEventId });
       if (connectedBefore) {
-        // Events may have been missed while disconnected: resynchronise from the server.
-        refreshTimeline();
-        refreshPanel();
-        if (live === "inbox") {
-          refreshList();
-        }
+        refreshChats();
       }
       connectedBefore = true;
     });
@@ -211,6 +417,15 @@
         onEvent(message);
       } else if (message.type === "presence") {
         onPresence(message);
+      } else if (message.type === "hello") {
+        showStatus(message.status);
+      } else if (message.type === "resync") {
+        refreshAll(); // too much was missed to replay: reload the fragments instead
+      } else if (message.type === "visitor_typing") {
+        onVisitorTyping(message);
+      } else if (message.type === "notify") {
+        alertAgent(message.text, message.conversation_id);
+        refreshChats();
       }
     });
     socket.addEventListener("close", function (event) {
