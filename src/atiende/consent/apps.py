@@ -15,3 +15,5 @@ class ConsentConfig(AppConfig):
 
         for kind in messages.TIMELINE_KINDS:
             extensions.register_event(kind, messages.describe)
+        # The account panel's views live in atiende.accounts.views (owned with this app).
+        extensions.register_panel("account", "accounts:panel", order=20)

@@ -116,6 +116,12 @@ class Grant(models.Model):
             return 0
         return max(0, int((self.expires_at - (now or timezone.now())).total_seconds()))
 
+    @property
+    def time_left(self) -> str:
+        """`H:MM:SS` until the grant ends (what the agent's banner counts down from)."""
+        hours, rest = divmod(self.seconds_left(), 3600)
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
 
 class GrantUse(models.Model):
     """One read or action under a grant, shown to the customer in the portal."""

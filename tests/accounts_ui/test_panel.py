@@ -1,0 +1,247 @@
+"""The account panel beside a conversation: the summary without a grant, the activity log and
+settings only under one (and every read logged), previews with an idempotency key, the access
+request form, and 404 for agents who cannot see the conversation."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django.utils import timezone
+
+from atiende.accounts.models import AccountAction, ApprovalRequest, Refund
+from atiende.consent import grants
+from atiende.consent.models import Grant, GrantStatus, GrantUse
+from atiende.conversations.models import Direction
+from atiende.people.models import Role
+from tests.accounts.conftest import AccountWorld
+from tests.accounts_ui.conftest import signed_in
+from tests.factories import Factory
+
+
+def panel_url(world: AccountWorld, suffix: str = "") -> str:
+    return f"/inbox/c/{world.conversation.pk}/account/{suffix}"
+
+
+def grant_activity(world: AccountWorld, scope: str = "activity") -> Grant:
+    grant = grants.request_grant(
+        world.agent,
+        world.contact,
+        scope=scope,
+        duration=timedelta(hours=1),
+        reason="Songs stop",
+        conversation=world.conversation,
+    )
+    return grants.approve_grant(world.contact, grant.pk)
+
+
+def test_without_a_grant_the_agent_sees_the_summary_only(world: AccountWorld) -> None:
+    html = signed_in(world.agent).get(panel_url(world)).content.decode()
+
+    assert "Individual" in html
+    assert "Visa •••• 4242" in html
+    assert "Request access" in html
+    assert 'id="account-activity"' not in html
+    assert "E_DRM_4012" not in html
+    assert not GrantUse.objects.exists()
+
+
+def test_under_a_grant_the_activity_log_shows_with_a_banner_and_each_read_is_logged(
+    world: AccountWorld,
+) -> None:
+    grant = grant_activity(world)
+
+    html = signed_in(world.agent).get(panel_url(world)).content.decode()
+
+    assert 'id="account-activity"' in html
+    assert "E_DRM_4012" in html
+    assert f'data-grant-id="{grant.pk}"' in html
+    assert re.search(r'data-seconds-left="3[0-9]{3}"', html)
+    assert "Time left: 0:59:" in html
+    assert GrantUse.objects.get().what == "activity.read"
+
+
+def test_the_activity_filters_errors_and_devices(world: AccountWorld) -> None:
+    grant_activity(world)
+    client = signed_in(world.agent)
+
+    errors = client.get(panel_url(world, "activity/"), {"only_errors": "on", "window": "24h"})
+    ipad = client.get(panel_url(world, "activity/"), {"device": "iPad", "window": "24h"})
+
+    assert "E_DRM_4012" in errors.content.decode()
+    assert "device_sync" not in errors.content.decode()
+    assert "device_sync" in ipad.content.decode()
+    assert "E_DRM_4012" not in ipad.content.decode()
+    assert GrantUse.objects.count() == 2
+
+
+def test_a_revoked_grant_shows_nothing_on_the_next_request(world: AccountWorld) -> None:
+    grant = grant_activity(world)
+    client = signed_in(world.agent)
+    grants.revoke_grant(world.contact, grant.pk)
+
+    activity = client.get(panel_url(world, "activity/"), {"window": "24h"})
+    access = client.get(panel_url(world, "access/"))
+
+    assert activity.status_code == 403
+    assert "E_DRM_4012" not in activity.content.decode()
+    assert 'id="account-activity"' not in access.content.decode()
+
+
+def test_an_expired_grant_shows_nothing(world: AccountWorld) -> None:
+    grant = grant_activity(world)
+    Grant.objects.filter(pk=grant.pk).update(expires_at=timezone.now())
+
+    html = signed_in(world.agent).get(panel_url(world)).content.decode()
+
+    assert "E_DRM_4012" not in html
+    assert "grant-banner" not in html
+
+
+def test_a_colleagues_grant_gives_this_agent_nothing(factory: Factory, world: AccountWorld) -> None:
+    grant_activity(world)
+    colleague = factory.user(Role.AGENT)
+
+    html = signed_in(colleague).get(panel_url(world)).content.decode()
+
+    assert "E_DRM_4012" not in html
+
+
+def test_settings_under_a_settings_grant(world: AccountWorld) -> None:
+    grant_activity(world, scope="settings")
+
+    html = signed_in(world.agent).get(panel_url(world)).content.decode()
+
+    assert 'id="account-settings"' in html
+    assert 'id="account-activity"' not in html
+    assert GrantUse.objects.get().what == "settings.read"
+
+
+def test_requesting_access_from_the_panel_sends_the_customer_a_link(
+    world: AccountWorld,
+) -> None:
+    response = signed_in(world.agent).post(
+        panel_url(world, "access/request/"),
+        {"scope": "activity", "minutes": "60", "reason": "To see the playback errors"},
+    )
+
+    assert response.status_code == 200
+    assert "waiting for the customer" in response.content.decode()
+    grant = Grant.objects.get()
+    assert (grant.scope, grant.duration, grant.agent) == (
+        "activity",
+        timedelta(hours=1),
+        world.agent,
+    )
+    reply = world.conversation.messages.get(direction=Direction.OUTBOUND)
+    assert f"/portal/grants/{grant.pk}/" in reply.body_text
+
+
+def test_more_than_24_hours_cannot_be_requested(world: AccountWorld) -> None:
+    response = signed_in(world.agent).post(
+        panel_url(world, "access/request/"),
+        {"scope": "activity", "minutes": str(25 * 60), "reason": "x"},
+    )
+
+    assert response.status_code == 400
+    assert not Grant.objects.exists()
+
+
+def test_the_agent_ends_their_grant_from_the_panel(world: AccountWorld) -> None:
+    grant = grant_activity(world)
+
+    response = signed_in(world.agent).post(panel_url(world, f"access/{grant.pk}/end/"))
+
+    assert response.status_code == 200
+    assert Grant.objects.get(pk=grant.pk).status == GrantStatus.REVOKED
+
+
+def test_a_preview_says_what_changes_and_carries_one_key_for_a_double_click(
+    world: AccountWorld,
+) -> None:
+    client = signed_in(world.agent)
+
+    preview = client.post(
+        panel_url(world, "actions/refund/preview/"), {"charge_id": "ch_1", "amount": "500"}
+    )
+    html = preview.content.decode()
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', html)
+
+    assert preview.status_code == 200
+    assert "What the customer is told" in html
+    assert key is not None
+    assert not Refund.objects.exists()
+    data = {"charge_id": "ch_1", "amount": "500", "reason": "", "idempotency_key": key.group(1)}
+    first = client.post(panel_url(world, "actions/refund/confirm/"), data)
+    second = client.post(panel_url(world, "actions/refund/confirm/"), data)
+    assert first.status_code == second.status_code == 200
+    assert "done" in first.content.decode()
+    assert Refund.objects.count() == 1
+    assert AccountAction.objects.count() == 1
+
+
+def test_a_refund_above_the_agents_limit_goes_for_approval(world: AccountWorld) -> None:
+    client = signed_in(world.agent)
+    world.charge.amount = 9000
+    world.charge.save(update_fields=["amount"])
+
+    response = client.post(
+        panel_url(world, "actions/refund/confirm/"),
+        {"charge_id": "ch_1", "amount": "6000", "idempotency_key": "panel-key-123456"},
+    )
+
+    assert "Sent for supervisor approval" in response.content.decode()
+    assert ApprovalRequest.objects.count() == 1
+    assert not Refund.objects.exists()
+
+
+def test_family_members_need_a_settings_grant(world: AccountWorld) -> None:
+    response = signed_in(world.agent).post(
+        panel_url(world, "actions/add_family_member/preview/"), {"email": "kid@example.test"}
+    )
+
+    assert response.status_code == 403
+
+
+def test_the_checklists_insert_steps_in_the_customers_language(world: AccountWorld) -> None:
+    world.conversation.language = "es"
+    world.conversation.save(update_fields=["language"])
+
+    html = signed_in(world.agent).get(panel_url(world)).content.decode()
+
+    assert 'data-insert-reply="' in html
+    assert "Cierra la app por completo" in html
+    assert "Playback errors" in html  # the agent reads the titles in their own language
+
+
+def test_agents_who_cannot_see_the_conversation_get_404_everywhere(
+    factory: Factory, world: AccountWorld
+) -> None:
+    team = factory.team()
+    world.conversation.team = team
+    world.conversation.save(update_fields=["team"])
+    world.agent.teams.add(team)
+    grant = grant_activity(world)
+    outsider = signed_in(factory.user(Role.AGENT, teams=[factory.team()]))
+
+    gets = ["", "access/", "activity/", "actions/refund/"]
+    posts = [
+        "access/request/",
+        f"access/{grant.pk}/end/",
+        "actions/refund/preview/",
+        "actions/refund/confirm/",
+    ]
+    for suffix in gets:
+        assert outsider.get(panel_url(world, suffix)).status_code == 404, suffix
+    for suffix in posts:
+        assert outsider.post(panel_url(world, suffix), {}).status_code == 404, suffix
+    assert Grant.objects.get(pk=grant.pk).status == GrantStatus.ACTIVE
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(world: AccountWorld) -> None:
+    from django.test import Client
+
+    response = Client().get(panel_url(world))
+
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
