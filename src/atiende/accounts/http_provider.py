@@ -117,6 +117,11 @@ class HttpProvider:
         status = response.status_code
         if status >= 500 or 300 <= status < 400 or data is None:
             raise ActionError(_("The account system is not answering; try again shortly."))
+        if status == 401:
+            logger.warning("account provider refused atiende's signature")
+            raise ActionError(
+                _("The account system refused atiende's signature (check the shared secret).")
+            )
         if status == 404:
             raise NotFound(detail or _("Not found at the account system."))
         if status == 409:
