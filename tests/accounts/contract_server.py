@@ -19,7 +19,7 @@ from atiende.accounts import signing
 
 SECRET = "whsec_contract_test"
 NOW = "2026-11-20T10:00:00+00:00"
-PLANS = [
+PLANS: list[dict[str, Any]] = [
     {"code": "basic", "name": "Basic", "price": 900, "currency": "EUR", "interval": "month",
      "max_members": 1, "requires_student_verification": False, "list_price": 0},
     {"code": "plus", "name": "Plus", "price": 1500, "currency": "EUR", "interval": "month",
@@ -33,7 +33,12 @@ class Backend:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.plan = "basic"
-        self.charge = {"id": "ch_a", "amount": 2000, "refunded": 0, "currency": "EUR"}
+        self.charge: dict[str, Any] = {
+            "id": "ch_a",
+            "amount": 2000,
+            "refunded": 0,
+            "currency": "EUR",
+        }
         self.refunds: list[dict[str, Any]] = []
         self.credits: list[dict[str, Any]] = []
         self.answers: dict[str, tuple[int, dict[str, Any]]] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from atiende.accounts import actions, policy
@@ -106,13 +108,13 @@ def test_agents_only_reach_requests_they_made(world: AccountWorld, factory: Fact
         policy.reject_request(factory.user(Role.AGENT), outcome.approval_id, "no")
 
 
-CUSTOMER_MAY = {
+CUSTOMER_MAY: dict[str, dict[str, Any]] = {
     "change_plan": {"plan": "duo"},
     "send_payment_link": {},
     "pause": {"months": 1},
     "cancel": {"reason": "not_using"},
 }
-CUSTOMER_MAY_NOT = {
+CUSTOMER_MAY_NOT: dict[str, dict[str, Any]] = {
     "refund": {"charge_id": "ch_1", "amount": 100},
     "grant_credit": {"amount": 100, "reason": "x"},
     "freeze_withdrawals": {"reason": "x"},
@@ -122,7 +124,7 @@ CUSTOMER_MAY_NOT = {
 
 @pytest.mark.parametrize(("verb", "params"), list(CUSTOMER_MAY.items()))
 def test_customers_serve_themselves_within_policy(
-    world: AccountWorld, verb: str, params: dict[str, object]
+    world: AccountWorld, verb: str, params: dict[str, Any]
 ) -> None:
     me = CustomerActor(world.contact)
 
@@ -137,7 +139,7 @@ def test_customers_serve_themselves_within_policy(
 
 @pytest.mark.parametrize(("verb", "params"), list(CUSTOMER_MAY_NOT.items()))
 def test_customers_never_refund_credit_or_freeze(
-    world: AccountWorld, verb: str, params: dict[str, object]
+    world: AccountWorld, verb: str, params: dict[str, Any]
 ) -> None:
     with pytest.raises(NotAllowed):
         actions.do_action(
@@ -167,7 +169,7 @@ def test_an_agent_outside_the_customer_s_team_cannot_act(
 
 
 # (role, verb) -> expected outcome for the matrix: "done", "pending_approval" or "forbidden".
-MATRIX_PARAMS = {
+MATRIX_PARAMS: dict[str, dict[str, Any]] = {
     "change_plan": {"plan": "individual"},
     "send_payment_link": {},
     "pause": {"months": 1},
@@ -198,11 +200,12 @@ def status_of(verb: str, actor: actions.Actor, world: AccountWorld) -> str:
 @pytest.mark.parametrize("verb", list(MATRIX_PARAMS))
 def test_permission_matrix(world: AccountWorld, role: str, verb: str) -> None:
     Subscription.objects.filter(account=world.account).update(plan=Plan.objects.get(code="family"))
-    actor = {
+    actors: dict[str, actions.Actor] = {
         "agent": world.agent,
         "supervisor": world.supervisor,
         "admin": world.admin,
         "customer": CustomerActor(world.contact),
-    }[role]
+    }
+    actor = actors[role]
 
     assert status_of(verb, actor, world) == EXPECTED[role].get(verb, "done")

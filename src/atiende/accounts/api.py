@@ -9,6 +9,8 @@ the consent app's endpoints.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Header, Router
@@ -52,7 +54,7 @@ from atiende.people.models import Contact, Role, User
 
 router = Router(tags=["accounts"])
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
-KeyHeader = Header(None, alias="Idempotency-Key")
+KeyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
 def _key(payload: ActionIn, header: str | None) -> str:
@@ -208,7 +210,7 @@ def do_action(
     contact_id: IdPath,
     verb: Verb,
     payload: ActionIn,
-    idempotency_key: str | None = KeyHeader,
+    idempotency_key: KeyHeader = None,
 ) -> Outcome:
     """Do the action (or queue it for approval: `status` is `pending_approval`). Repeating a
     request with the same idempotency key returns the first outcome (`replayed`)."""
@@ -342,7 +344,7 @@ def my_preview(request: HttpRequest, verb: Verb, payload: ActionIn) -> Preview:
     operation_id="my_account_action_do",
 )
 def my_action(
-    request: HttpRequest, verb: Verb, payload: ActionIn, idempotency_key: str | None = KeyHeader
+    request: HttpRequest, verb: Verb, payload: ActionIn, idempotency_key: KeyHeader = None
 ) -> Outcome:
     """Self-service: change plan, pause, resume, cancel, update the card, family members."""
     contact = customer_of(request)

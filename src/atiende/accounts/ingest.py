@@ -186,7 +186,9 @@ def ingest_updates(
                 _upsert_account(account_item, report)
             except ActionError as error:
                 report.errors.append(f"{account_item.user_id}: {error.detail}")
-        known = _accounts({item.user_id for item in [*charges, *transactions]})
+        known = _accounts(
+            {item.user_id for item in charges} | {item.user_id for item in transactions}
+        )
         for charge in charges:
             if charge.user_id not in known:
                 report.errors.append(f"{charge.charge_id}: unknown user_id")

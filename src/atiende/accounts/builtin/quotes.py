@@ -25,7 +25,10 @@ from atiende.accounts.money import check_amount, check_currency, same_currency
 from atiende.accounts.types import Proration, Quote
 from atiende.core.errors import ActionError, Conflict, NotFound
 
-PERIOD = {Interval.MONTH: timedelta(days=30), Interval.YEAR: timedelta(days=365)}
+PERIOD: dict[str, timedelta] = {
+    Interval.MONTH: timedelta(days=30),
+    Interval.YEAR: timedelta(days=365),
+}
 OFFERS = ("free_month", "half_price_3_months")
 
 
