@@ -139,6 +139,7 @@
   }
 
   function connect() {
+    if (state.socket && state.socket.readyState <= WebSocket.OPEN) { return; }
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + "/ws/chat/?session=" + encodeURIComponent(state.session));
     state.socket = socket;
@@ -511,6 +512,11 @@
         }, function () { list.hidden = true; });
     }, 400);
   }
+
+  // Back online: reconnect now rather than at the end of the backoff.
+  window.addEventListener("online", function () {
+    if (state.started && !state.socket && state.session) { state.attempts = 0; connect(); }
+  });
 
   document.addEventListener("visibilitychange", function () { if (!document.hidden && state.open) { sendRead(); } });
 
