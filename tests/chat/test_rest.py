@@ -25,7 +25,9 @@ def widget(factory: Factory) -> ChatWidget:
     return chat_widget(factory, allowed_origins="https://www.sonora.example")
 
 
-def post(widget: ChatWidget, path: str, payload: dict[str, Any], session: str = "", **headers: str) -> Any:
+def post(
+    widget: ChatWidget, path: str, payload: dict[str, Any], session: str = "", **headers: str
+) -> Any:
     if session:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {session}"
     return Client().post(
@@ -38,7 +40,8 @@ def post(widget: ChatWidget, path: str, payload: dict[str, Any], session: str = 
 
 def test_a_new_visitor_gets_a_session_and_the_widget_config(widget: ChatWidget) -> None:
     data = open_session(widget, language="es")
-    assert len(data["visitor_token"]) >= 43 and len(data["session"]) >= 43
+    assert len(data["visitor_token"]) >= 43
+    assert len(data["session"]) >= 43
     assert (data["conversation_id"], data["last_seq"]) == (None, 0)
     assert data["config"]["language"] == "es"
     assert data["config"]["strings"]["send"] == "Enviar"
@@ -70,8 +73,18 @@ def test_sending_twice_with_one_client_id_stores_once(widget: ChatWidget) -> Non
 
 
 def test_another_visitor_cannot_claim_a_used_client_id(widget: ChatWidget) -> None:
-    post(widget, "messages", {"client_id": "rest-0000003", "text": "Mine"}, open_session(widget)["session"])
-    other = post(widget, "messages", {"client_id": "rest-0000003", "text": "x"}, open_session(widget)["session"])
+    post(
+        widget,
+        "messages",
+        {"client_id": "rest-0000003", "text": "Mine"},
+        open_session(widget)["session"],
+    )
+    other = post(
+        widget,
+        "messages",
+        {"client_id": "rest-0000003", "text": "x"},
+        open_session(widget)["session"],
+    )
     assert other.status_code == 400
     assert "conversation_id" not in other.json()
 
@@ -133,9 +146,11 @@ def test_files_are_checked_like_everywhere(widget: ChatWidget) -> None:
     )
     assert program.status_code == 400
     assert Message.objects.get().attachments.get().filename == "receipt.txt"
-    frames = Client().get(
-        f"/api/chat/{widget.key}/messages", HTTP_AUTHORIZATION=f"Bearer {session}"
-    ).json()["results"]
+    frames = (
+        Client()
+        .get(f"/api/chat/{widget.key}/messages", HTTP_AUTHORIZATION=f"Bearer {session}")
+        .json()["results"]
+    )
     download = Client().get(frames[0]["attachments"][0]["url"])
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"paid twice"
@@ -143,7 +158,9 @@ def test_files_are_checked_like_everywhere(widget: ChatWidget) -> None:
     assert download["Content-Disposition"].startswith("attachment")
 
 
-def test_leaving_an_email_never_takes_over_another_customer(widget: ChatWidget, factory: Factory) -> None:
+def test_leaving_an_email_never_takes_over_another_customer(
+    widget: ChatWidget, factory: Factory
+) -> None:
     owner = factory.contact(email="owner@example.test")
     session = open_session(widget)["session"]
     assert post(widget, "email", {"email": "owner@example.test"}, session).status_code == 200

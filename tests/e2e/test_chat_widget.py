@@ -135,7 +135,8 @@ def test_visitor_and_agent_chat_through_a_drop_and_after_hours(
             conversation_id = int(
                 server.shell(
                     "import json\nfrom atiende.conversations.models import Conversation\n"
-                    "print(json.dumps({'id': Conversation.objects.get(inbox__name='Website chat').pk}))"
+                    "chat = Conversation.objects.get(inbox__name='Website chat')\n"
+                    "print(json.dumps({'id': chat.pk}))"
                 )["id"]
             )
             ana = sign_in(browser, server, "ana")
