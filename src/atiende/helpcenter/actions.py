@@ -17,7 +17,6 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from atiende.core import events
@@ -38,6 +37,7 @@ from atiende.helpcenter.models import (
     SectionTranslation,
     Status,
 )
+from atiende.helpcenter.urls_util import make_slug
 from atiende.people.models import User
 
 SAFE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
@@ -198,7 +198,7 @@ def save_translation(
     title = title.strip()
     if not title:
         raise ActionError(_("A title is required."))
-    slug = slugify(slug or title, allow_unicode=True)[:200] or "article"
+    slug = make_slug(slug or title)
     translation = (
         ArticleTranslation.objects.select_for_update()
         .filter(article=article, language=language)

@@ -1,20 +1,22 @@
 """REST endpoints of the help center (mounted at /api/helpcenter/), public and read-only.
 
 `GET /api/helpcenter/suggest?q=...&language=..` answers `{"results": [{"title", "url",
-"snippet", "language"}]}` while a customer types (the chat widget and the Help form call it).
-It needs no sign-in, allows any origin (no credentials are read), and is rate-limited per
-client address.
+"snippet", "language"}], "language", "heading"}` while a customer types (the chat widget and
+the Help form call it). It needs no sign-in, allows any origin (no credentials are read), and
+is rate-limited per client address.
 """
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation as i18n
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from atiende.core import ratelimit
 from atiende.helpcenter.search.index import search
+from atiende.helpcenter.views.public import interface_language
 
 router = Router(tags=["helpcenter"])
 
@@ -37,6 +39,7 @@ class Suggestion(Schema):
 class SuggestOut(Schema):
     results: list[Suggestion]
     language: str
+    heading: str
 
 
 @router.get("/suggest", response=SuggestOut, url_name="helpcenter_suggest", auth=None)
@@ -50,8 +53,10 @@ def suggest(
         raise HttpError(429, _("Too many requests. Please wait a moment."))
     query = params.q.strip()[:300]
     language = params.language.strip().lower()[:12] or None
+    with i18n.override(interface_language(language or i18n.get_language() or "")):
+        heading = _("These articles may answer your question:")
     if len(query) < 2:
-        return SuggestOut(results=[], language=language or "")
+        return SuggestOut(results=[], language=language or "", heading=heading)
     limit = max(1, min(params.limit, MAX_RESULTS))
     searched, hits = search(query, language=language, limit=limit, prefix=True)
     results = [
@@ -63,4 +68,4 @@ def suggest(
         )
         for hit in hits
     ]
-    return SuggestOut(results=results, language=searched)
+    return SuggestOut(results=results, language=searched, heading=heading)

@@ -12,7 +12,6 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.utils.text import slugify
 
 from atiende.helpcenter.models import (
     Article,
@@ -24,7 +23,7 @@ from atiende.helpcenter.models import (
     SectionTranslation,
     Status,
 )
-from atiende.helpcenter.urls_util import article_path, category_path, section_path
+from atiende.helpcenter.urls_util import article_path, category_path, make_slug, section_path
 
 DEFAULT_LANGUAGE = "en"
 
@@ -116,7 +115,7 @@ def _section_view(section: Section, language: str) -> SectionView | None:
         section.pk,
         name.name,
         name.description,
-        section_path(language, section.pk, slugify(name.name, allow_unicode=True) or "section"),
+        section_path(language, section.pk, make_slug(name.name, "section")),
         links,
     )
 
@@ -144,7 +143,7 @@ def categories(language: str, *, category_id: int | None = None) -> list[Categor
         sections = [v for s in category.sections.all() if (v := _section_view(s, language))]
         if name is None or not sections:
             continue
-        slug = slugify(name.name, allow_unicode=True) or "category"
+        slug = make_slug(name.name, "category")
         views.append(
             CategoryView(
                 category.pk,
@@ -176,7 +175,7 @@ def section(language: str, section_id: int) -> tuple[CategoryView, SectionView] 
     category_name = pick(row.category.translations.all(), language)
     if view is None or category_name is None:
         return None
-    slug = slugify(category_name.name, allow_unicode=True) or "category"
+    slug = make_slug(category_name.name, "category")
     category_view = CategoryView(
         row.category.pk,
         category_name.name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.text import slugify
 
 
 def home_path(language: str) -> str:
@@ -25,3 +26,8 @@ def article_path(language: str, article_id: int, slug: str) -> str:
     return reverse(
         "helpcenter:article", kwargs={"language": language, "pk": article_id, "slug": slug}
     )
+
+
+def make_slug(text: str, fallback: str = "article") -> str:
+    """ASCII slug for Latin-script text (música → musica); Unicode for other scripts."""
+    return (slugify(text) or slugify(text, allow_unicode=True) or fallback)[:200]

@@ -15,7 +15,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation as i18n
-from django.utils.text import slugify
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -25,7 +24,13 @@ from atiende.core.errors import ActionError
 from atiende.helpcenter import actions, queries
 from atiende.helpcenter.models import ArticleTranslation, Status
 from atiende.helpcenter.search.index import search as run_search
-from atiende.helpcenter.urls_util import article_path, category_path, home_path, section_path
+from atiende.helpcenter.urls_util import (
+    article_path,
+    category_path,
+    home_path,
+    make_slug,
+    section_path,
+)
 
 FEEDBACK_SESSION_KEY = "helpcenter_feedback"
 
@@ -176,11 +181,11 @@ def _trail(page: queries.ArticlePage, language: str) -> dict[str, dict[str, str]
     """Breadcrumb entries {name, url} for the article's category and section."""
     trail = {}
     if page.category is not None:
-        slug = slugify(page.category.name, allow_unicode=True) or "category"
+        slug = make_slug(page.category.name, "category")
         url = category_path(language, page.article.section.category_id, slug)
         trail["category_trail"] = {"name": page.category.name, "url": url}
     if page.section is not None:
-        slug = slugify(page.section.name, allow_unicode=True) or "section"
+        slug = make_slug(page.section.name, "section")
         url = section_path(language, page.article.section_id, slug)
         trail["section_trail"] = {"name": page.section.name, "url": url}
     return trail
