@@ -1,0 +1,125 @@
+"""End to end: a refund above the agent's limit goes to the supervisors' queue and is approved
+there, in real Chromium on the real server.
+
+The agent previews the refund in the account panel (the preview says it needs approval and what
+the customer will be told), sends it; nothing is refunded yet. The supervisor opens the approval
+queue, sees it with its amount and notice, approves; the refund is made once and the customer
+is told on the conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.live import (
+    PASSWORD,
+    TIMEOUT_MS,
+    Server,
+    chromium,
+    collect_csp_violations,
+    running_server,
+    server_database,
+    sign_in,
+)
+
+SEED = """
+import json
+from datetime import timedelta
+from django.utils import timezone
+from atiende.accounts.models import Account, Charge, PaymentMethod, Plan, Subscription
+from atiende.conversations import actions
+from atiende.inboxes.contract import InboundMessage
+from atiende.inboxes.models import Inbox
+from atiende.people.models import ContactIdentity, Team, User
+
+team = Team.objects.create(name="Billing", slug="billing")
+inbox = Inbox.objects.create(name="Help form", channel="webform", default_team=team)
+for username, name, role in [("ana", "Ana García", "agent"), ("sol", "Sol Reyes", "supervisor")]:
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, display_name=name,
+        email=username + "@example.test", role=role,
+    )
+    user.teams.add(team)
+conversation = actions.receive_message(InboundMessage(
+    inbox_id=inbox.pk, identity_kind="email", identity_value="leo@example.test",
+    email="leo@example.test", name="Leo Campos", subject="Charged for a year by mistake",
+    text="I wanted the monthly plan but you charged me for a whole year.", new_conversation=True,
+)).conversation
+ContactIdentity.objects.filter(contact=conversation.contact, kind="email").update(verified=True)
+plan = Plan.objects.create(code="family", name="Family", price=1799, currency="USD", max_members=6)
+now = timezone.now()
+account = Account.objects.create(
+    external_id="leo-1", email="leo@example.test", name="Leo", currency="USD",
+)
+Subscription.objects.create(
+    account=account, plan=plan, current_period_start=now - timedelta(days=3),
+    current_period_end=now + timedelta(days=27),
+)
+PaymentMethod.objects.create(
+    account=account, brand="Visa", last4="4242", exp_month=12, exp_year=now.year + 2,
+)
+Charge.objects.create(
+    account=account, external_id="ch_year", amount=17990, currency="USD",
+    description="Sonora Family, 12 months", card="Visa 4242",
+)
+print(json.dumps({"conversation": conversation.pk}))
+""".replace("PASSWORD", repr(PASSWORD))
+
+COUNT_REFUNDS = """
+import json
+from atiende.accounts.models import ApprovalRequest, Refund
+print(json.dumps({
+    "refunds": list(Refund.objects.values_list("amount", flat=True)),
+    "approvals": list(ApprovalRequest.objects.values_list("status", flat=True)),
+}))
+"""
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    with server_database(tmp_path) as env, running_server(env, tmp_path, seed=SEED) as running:
+        yield running
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("browser")
+def test_a_refund_above_the_agents_limit_is_approved_by_a_supervisor(server: Server) -> None:
+    conversation_url = f"{server.url}/inbox/c/{server.seeded['conversation']}/"
+    with chromium() as browser:
+        agent = sign_in(browser, server, "ana")
+        violations = collect_csp_violations(agent)
+        agent.goto(conversation_url)
+        panel = agent.locator("#account-panel")
+        panel.get_by_role("button", name="Refund").click()
+        form = agent.locator("#account-action")
+        form.get_by_label("Amount in cents (empty: what is left)").fill("16191")
+        form.get_by_label("Reason").fill("Charged yearly by mistake")
+        form.get_by_role("button", name="Preview").click()
+        expect(form.get_by_text("This goes to a supervisor for approval first.")).to_be_visible(
+            timeout=TIMEOUT_MS
+        )
+        expect(form.get_by_text("$161.91 goes back to the customer.")).to_be_visible()
+        # A double click on the confirm button still sends one request for approval.
+        form.get_by_role("button", name="Send for approval").dblclick()
+        expect(form.get_by_text("Sent for supervisor approval")).to_be_visible(timeout=TIMEOUT_MS)
+        assert server.shell(COUNT_REFUNDS) == {"refunds": [], "approvals": ["pending"]}
+
+        supervisor = sign_in(browser, server, "sol")
+        supervisor.goto(f"{server.url}/inbox/approvals/")
+        row = supervisor.locator(".approval").first
+        expect(row).to_contain_text("$161.91")
+        expect(row).to_contain_text("Ana García")
+        row.get_by_role("button", name="Approve").click()
+        expect(supervisor.get_by_text("Approved and carried out.")).to_be_visible()
+        expect(supervisor.get_by_text("Nothing is waiting for approval.")).to_be_visible()
+
+        assert server.shell(COUNT_REFUNDS) == {"refunds": [16191], "approvals": ["approved"]}
+        # The customer is told on the conversation, and the agent sees it without a reload.
+        expect(agent.locator("#timeline").get_by_text("161.91").first).to_be_visible(
+            timeout=TIMEOUT_MS
+        )
+        assert violations == []
