@@ -1,0 +1,56 @@
+"""The accounts part of the demo: Sonora's portal customers linked to their accounts with the
+stories worth opening, and Kripto's customer asking where her withdrawal is."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from atiende.accounts import demo, reads
+from atiende.accounts.models import Charge, CryptoTransaction
+from atiende.demo.loader import DemoBuilder
+from atiende.people.lookup import contact_for_identity
+from atiende.people.models import Contact
+from tests.factories import Factory
+
+
+@dataclass
+class Builder:
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
+    now: Any = field(default_factory=lambda: timezone.now().replace(microsecond=0))
+    inboxes: dict[str, Any] = field(default_factory=dict)
+
+
+def test_demo_accounts(factory: Factory) -> None:
+    family_customer, student_customer = DemoBuilder().customers()[:2]
+    family_contact = factory.contact(email=family_customer.email)
+    student_contact = factory.contact(email=student_customer.email)
+
+    demo.load(Builder())
+
+    family = reads.summary(family_contact)
+    student = reads.summary(student_contact)
+    assert family is not None
+    assert student is not None
+    assert (family.plan.code if family.plan else "", family.members) == ("family", 4)
+    charges = Charge.objects.filter(account__external_id=demo.FAMILY_ID)
+    latest = charges.order_by("-created_at")[:2]
+    assert [charge.amount for charge in latest] == [1799, 1799]  # the double charge
+    assert (student.status, student.last_payment) == ("past_due", "failed")
+    assert student.payment_method is not None
+    assert student.payment_method.expired is True
+    assert any(
+        event.is_error for event in reads.activity(family_contact, kinds=("playback_error",))
+    )
+
+    kripto = contact_for_identity("email", demo.KRIPTO_EMAIL)
+    assert isinstance(kripto, Contact)
+    withdrawals = [item for item in reads.transactions(kripto) if item.kind == "withdrawal"]
+    assert {item.status for item in withdrawals} == {"confirming", "pending"}
+    assert CryptoTransaction.objects.count() == 5
+    lines = demo.sign_in()
+    assert family_customer.email in lines[1]
+    assert "Kripto" in lines[3]
