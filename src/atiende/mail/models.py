@@ -27,21 +27,35 @@ class RawEmail(models.Model):
     `smtp:<sha256>`, `upload:<sha256>`; unique per inbox, so a redelivery stores nothing new.
     """
 
-    inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.PROTECT, related_name="raw_emails")
-    source = models.CharField(max_length=16)  # imap, smtp, upload
-    source_key = models.CharField(max_length=255)
-    sha256 = models.CharField(max_length=64, db_index=True)
-    raw = models.FileField(upload_to="mail/raw/%Y/%m/", max_length=255)
-    size = models.PositiveBigIntegerField()
-    status = models.CharField(max_length=16, choices=RawStatus.choices, default=RawStatus.RECEIVED)
-    attempts = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    message_id_header = models.CharField(max_length=255, blank=True, db_index=True)
-    message = models.ForeignKey(
-        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    inbox = models.ForeignKey(
+        "inboxes.Inbox",
+        on_delete=models.PROTECT,
+        related_name="raw_emails",
+        verbose_name=_("inbox"),
     )
-    received_at = models.DateTimeField(default=timezone.now)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(_("source"), max_length=16)  # imap, smtp, upload
+    source_key = models.CharField(_("source key"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    raw = models.FileField(_("raw message"), upload_to="mail/raw/%Y/%m/", max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=RawStatus.choices, default=RawStatus.RECEIVED
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    message_id_header = models.CharField(
+        _("Message-ID"), max_length=255, blank=True, db_index=True
+    )
+    message = models.ForeignKey(
+        "conversations.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("message"),
+    )
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -58,12 +72,14 @@ class RawEmail(models.Model):
 class ImapFolderState(models.Model):
     """How far an IMAP folder was committed: resume from (UIDVALIDITY, last UID) after downtime."""
 
-    inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.CASCADE, related_name="+")
-    folder = models.CharField(max_length=255)
-    uidvalidity = models.BigIntegerField(default=0)
-    last_uid = models.BigIntegerField(default=0)
-    last_sync_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    inbox = models.ForeignKey(
+        "inboxes.Inbox", on_delete=models.CASCADE, related_name="+", verbose_name=_("inbox")
+    )
+    folder = models.CharField(_("folder"), max_length=255)
+    uidvalidity = models.BigIntegerField(_("UIDVALIDITY"), default=0)
+    last_uid = models.BigIntegerField(_("last committed UID"), default=0)
+    last_sync_at = models.DateTimeField(_("last sync"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
         constraints = [
@@ -80,11 +96,14 @@ class BlockedSender(models.Model):
     """An address (`someone@example.com`) or a whole domain (`example.com`) an inbox refuses."""
 
     inbox = models.ForeignKey(
-        "inboxes.Inbox", on_delete=models.CASCADE, related_name="blocked_senders"
+        "inboxes.Inbox",
+        on_delete=models.CASCADE,
+        related_name="blocked_senders",
+        verbose_name=_("inbox"),
     )
     pattern = models.CharField(_("address or domain"), max_length=255)
     reason = models.CharField(_("reason"), max_length=255, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         constraints = [
@@ -100,12 +119,16 @@ class BlockedSender(models.Model):
 class AutoReply(models.Model):
     """One automatic mail sent to an address: the per-sender circuit breaker counts these."""
 
-    inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.CASCADE, related_name="+")
-    address = models.CharField(max_length=255)
-    sent_at = models.DateTimeField(default=timezone.now)
+    inbox = models.ForeignKey(
+        "inboxes.Inbox", on_delete=models.CASCADE, related_name="+", verbose_name=_("inbox")
+    )
+    address = models.CharField(_("address"), max_length=255)
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
 
     class Meta:
         indexes = [models.Index(fields=["inbox", "address", "sent_at"])]
+        verbose_name = _("automatic reply")
+        verbose_name_plural = _("automatic replies")
 
     def __str__(self) -> str:
         return f"{self.address} {self.sent_at:%Y-%m-%d %H:%M}"
