@@ -9,14 +9,13 @@ from atiende.assistant import assist
 from atiende.assistant.models import Macro, MacroText, Triage
 from atiende.conversations.actions import change_status, change_team, send_reply
 from atiende.conversations.models import Status
-from atiende.core import tasks
 from atiende.people.models import Role
-from tests.assistant.conftest import Categories, HelpCenter
+from tests.assistant.conftest import Categories, HelpCenter, Live
 from tests.factories import Factory
 
 
 def test_the_panel_suggests_articles_macros_and_past_answers(
-    factory: Factory, help_center: HelpCenter, categories: Categories, client: Client
+    live: Live, factory: Factory, help_center: HelpCenter, categories: Categories, client: Client
 ) -> None:
     agent = factory.user(Role.AGENT, teams=[categories.billing])
     macro = Macro.objects.create(title="Ask for details", team=None)
@@ -33,8 +32,8 @@ def test_the_panel_suggests_articles_macros_and_past_answers(
     change_team(factory.user(Role.ADMIN), hidden, categories.technical)
     change_status(factory.user(Role.ADMIN), hidden, Status.SOLVED)
     assist.forget_past_answers()
-    conversation = factory.conversation(text="Help, I forgot my password")
-    tasks.drain()
+    with live():
+        conversation = factory.conversation(text="Help, I forgot my password")
     client.force_login(agent)
     page = client.get(f"/inbox/c/{conversation.pk}/assistant/")
     assert page.status_code == 200
@@ -64,10 +63,10 @@ def test_an_agent_who_cannot_see_the_conversation_gets_404(
 
 
 def test_an_agent_corrects_the_category_from_the_panel(
-    factory: Factory, categories: Categories, client: Client
+    live: Live, factory: Factory, categories: Categories, client: Client
 ) -> None:
-    conversation = factory.conversation(text="The music stops")
-    tasks.drain()
+    with live():
+        conversation = factory.conversation(text="The music stops")
     agent = factory.user(Role.AGENT, teams=[categories.billing])
     client.force_login(agent)
     response = client.post(

@@ -8,20 +8,19 @@ from django.test import Client
 from atiende.assistant.config import bot_config
 from atiende.assistant.knowledge import calibrate
 from atiende.assistant.models import BotPolicy
-from atiende.core import tasks
 from atiende.inboxes.models import Inbox
 from atiende.people.models import Role
-from tests.assistant.conftest import HelpCenter
+from tests.assistant.conftest import HelpCenter, Live
 from tests.factories import Factory
 
 
 def test_supervisors_see_counts_gaps_and_the_curve(
-    factory: Factory, inbox: Inbox, help_center: HelpCenter, client: Client
+    live: Live, factory: Factory, inbox: Inbox, help_center: HelpCenter, client: Client
 ) -> None:
-    factory.inbound(inbox, text="How do I cancel my subscription?")
-    factory.inbound(inbox, text="Do you sponsor music festivals in Lisbon next summer?")
-    factory.inbound(inbox, text="Do you sponsor music festivals in Lisbon?")
-    tasks.drain()
+    with live():
+        factory.inbound(inbox, text="How do I cancel my subscription?")
+        factory.inbound(inbox, text="Do you sponsor music festivals in Lisbon next summer?")
+        factory.inbound(inbox, text="Do you sponsor music festivals in Lisbon?")
     assert calibrate() is not None
     client.force_login(factory.user(Role.SUPERVISOR))
     page = client.get("/inbox/assistant/")

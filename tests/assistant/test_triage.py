@@ -3,6 +3,7 @@ agents labelled; mood, urgency and spam flags; agents' corrections become traini
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +11,13 @@ import pytest
 from django.core.management import call_command
 
 from atiende.assistant import triage
+from atiende.assistant.ml.intent import IntentClassifier
 from atiende.assistant.models import Triage
-from atiende.assistant.training import labelled_examples, train
+from atiende.assistant.training import labelled_examples
 from atiende.conversations.models import Conversation
-from atiende.core import tasks
 from atiende.core.models import Event
 from atiende.people.models import Role
-from tests.assistant.conftest import Categories
+from tests.assistant.conftest import Categories, Live
 from tests.factories import Factory
 
 EXAMPLES = {
@@ -47,10 +48,25 @@ EXAMPLES = {
 }
 
 
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A classifier trained once for the module on the examples (training itself, from the
+    database, is tested below)."""
+    directory = tmp_path_factory.mktemp("var")
+    texts = [text for examples in EXAMPLES.values() for text in examples]
+    labels = [slug for slug, examples in EXAMPLES.items() for _text in examples]
+    IntentClassifier().fit(texts, labels).save(directory / "assistant" / "triage-intent")
+    return directory
+
+
 @pytest.fixture
-def trained(factory: Factory, categories: Categories, settings: Any, tmp_path: Path) -> Categories:
-    settings.VAR_DIR = tmp_path
+def trained(categories: Categories, settings: Any, model_dir: Path) -> Categories:
+    settings.VAR_DIR = model_dir
     triage.forget_classifier()
+    return categories
+
+
+def label_examples(factory: Factory, categories: Categories) -> None:
     supervisor = factory.user(Role.SUPERVISOR)
     category = {"refund": categories.refund, "playback": categories.playback,
                 "password": categories.password}  # fmt: skip
@@ -58,21 +74,27 @@ def trained(factory: Factory, categories: Categories, settings: Any, tmp_path: P
         for text in texts:
             conversation = factory.conversation(text=text)
             triage.correct(supervisor, conversation, category[slug], apply_team=False)
-    tasks.drain()
-    train()
-    return categories
 
 
-def triaged(factory: Factory, text: str, **kwargs: object) -> tuple[Conversation, Triage]:
-    conversation = factory.conversation(text=text, **kwargs)
-    tasks.drain()
-    return conversation, Triage.objects.get(conversation=conversation)
+Triaged = Callable[[str], tuple[Conversation, Triage]]
+
+
+@pytest.fixture
+def triaged(factory: Factory, live: Live) -> Triaged:
+    """A customer opens a conversation; triage runs as it would after the commit."""
+
+    def open_conversation(text: str) -> tuple[Conversation, Triage]:
+        with live():
+            conversation = factory.conversation(text=text)
+        return conversation, Triage.objects.get(conversation=conversation)
+
+    return open_conversation
 
 
 def test_a_new_conversation_is_triaged_with_tags_and_a_suggested_team(
-    factory: Factory, trained: Categories
+    triaged: Triaged, trained: Categories
 ) -> None:
-    conversation, row = triaged(factory, "The music stops playing every few seconds on my phone")
+    conversation, row = triaged("The music stops playing every few seconds on my phone")
     assert row.category == trained.playback
     assert row.suggested_team == trained.technical
     assert row.language == "en"
@@ -83,14 +105,13 @@ def test_a_new_conversation_is_triaged_with_tags_and_a_suggested_team(
     assert Event.objects.filter(kind="assistant.triaged", conversation=conversation).exists()
 
 
-def test_spanish_is_detected_and_classified(factory: Factory, trained: Categories) -> None:
-    _conversation, row = triaged(factory, "He olvidado la contraseña y no puedo entrar")
+def test_spanish_is_detected_and_classified(triaged: Triaged, trained: Categories) -> None:
+    _conversation, row = triaged("He olvidado la contraseña y no puedo entrar")
     assert (row.language, row.category) == ("es", trained.password)
 
 
-def test_an_angry_customer_is_flagged(factory: Factory, trained: Categories) -> None:
+def test_an_angry_customer_is_flagged(triaged: Triaged, trained: Categories) -> None:
     conversation, row = triaged(
-        factory,
         "This is terrible, the worst service ever. I am furious and I will cancel today!!!",
     )
     assert row.angry
@@ -98,10 +119,10 @@ def test_an_angry_customer_is_flagged(factory: Factory, trained: Categories) -> 
 
 
 def test_a_correction_is_stored_tagged_and_becomes_training_data(
-    factory: Factory, trained: Categories
+    factory: Factory, triaged: Triaged, trained: Categories
 ) -> None:
     agent = factory.user(Role.AGENT)
-    conversation, row = triaged(factory, "The music stops playing every few seconds")
+    conversation, row = triaged("The music stops playing every few seconds")
     triage.correct(agent, conversation, trained.refund)
     row.refresh_from_db()
     assert (row.label, row.labelled_by, row.category) == (trained.refund, agent, trained.playback)
@@ -117,10 +138,15 @@ def test_a_correction_is_stored_tagged_and_becomes_training_data(
 
 
 def test_train_triage_command_writes_a_model(
-    factory: Factory, trained: Categories, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    factory: Factory,
+    categories: Categories,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    label_examples(factory, categories)
     target = tmp_path / "model-out"
     call_command("train_triage", "--output", str(target))
     output = capsys.readouterr().out
     assert "Trained on 18 conversations in 3 categories" in output
-    assert target.exists()
+    assert target.with_suffix(".json").exists()
+    assert target.with_suffix(".npz").exists()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import get_language_info, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from atiende.assistant.config import llm_config
@@ -19,7 +20,15 @@ from atiende.helpcenter.content import ArticleDocument
 logger = logging.getLogger(__name__)
 
 MAX_STEPS = 8
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "pt": "Portuguese", "fr": "French"}
+# Names as they read inside a sentence ("only available in English" / "disponible en inglés").
+LANGUAGE_NAMES = {
+    "en": pgettext_lazy("language, inside a sentence", "English"),
+    "es": pgettext_lazy("language, inside a sentence", "Spanish"),
+    "pt": pgettext_lazy("language, inside a sentence", "Portuguese"),
+    "fr": pgettext_lazy("language, inside a sentence", "French"),
+    "de": pgettext_lazy("language, inside a sentence", "German"),
+    "it": pgettext_lazy("language, inside a sentence", "Italian"),
+}
 
 
 @dataclass(frozen=True)
@@ -33,12 +42,12 @@ def absolute(url: str) -> str:
 
 
 def language_name(code: str) -> str:
-    from django.utils.translation import get_language_info
-
+    if code in LANGUAGE_NAMES:
+        return str(LANGUAGE_NAMES[code])
     try:
         return str(get_language_info(code)["name_translated"])
     except KeyError:
-        return LANGUAGE_NAMES.get(code, code)
+        return code
 
 
 def extractive(article: ArticleDocument, language: str) -> str:
@@ -93,6 +102,13 @@ def generated(
         logger.warning("generative answer failed, answering from the article: %s", exc)
         return Answer(extractive(fallback, language), generated=False)
     text = result.text.strip()
+    # The [n] citations point at these, numbered as the passages were given.
+    sources = [
+        f"[{number}] {passage.title}: {passage.url}"
+        for number, passage in enumerate(passages, start=1)
+        if passage.key in result.citations
+    ]
+    text = "\n".join([text, "", *sources])
     if fallback.language != language:
         with translation.override(language):
             notice = _("This article is only available in %(language)s.") % {

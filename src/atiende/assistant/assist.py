@@ -12,11 +12,12 @@ import threading
 import time
 from dataclasses import dataclass
 
+import numpy as np
 from django.db.models import Q
 
 from atiende.assistant.answers import absolute
 from atiende.assistant.knowledge import current_knowledge
-from atiende.assistant.ml.retrieval import Document, Retriever
+from atiende.assistant.ml.lexical import BM25Index, Field
 from atiende.assistant.models import Macro, MacroText
 from atiende.conversations.access import visible_conversations
 from atiende.conversations.models import Conversation, Direction, Message, Status
@@ -92,8 +93,9 @@ def suggested_macros(user: User, conversation: Conversation) -> list[Suggestion]
 @dataclass
 class PastAnswers:
     built_at: float
-    retriever: Retriever | None
-    answers: dict[str, tuple[int, str]]  # key -> (conversation id, the agent's reply)
+    index: BM25Index | None
+    # Position in the index -> (conversation id, the agent's first reply).
+    answers: list[tuple[int, str]]
 
 
 _lock = threading.Lock()
@@ -101,18 +103,20 @@ _past: PastAnswers | None = None
 
 
 def _build_past_answers() -> PastAnswers:
+    """A lexical index (BM25: cheap to build for thousands) over the first customer message of
+    recent solved conversations, each with the first agent reply."""
     conversations = list(
         Conversation.objects.filter(status__in=(Status.SOLVED, Status.CLOSED))
         .order_by("-last_message_at")
         .values_list("pk", "language")[:PAST_POOL]
     )
-    ids = [pk for pk, _language in conversations]
     languages = dict(conversations)
     firsts: dict[int, str] = {}
     replies: dict[int, str] = {}
     messages = (
         Message.objects.filter(
-            conversation_id__in=ids, direction__in=(Direction.INBOUND, Direction.OUTBOUND)
+            conversation_id__in=list(languages),
+            direction__in=(Direction.INBOUND, Direction.OUTBOUND),
         )
         .order_by("conversation_id", "seq")
         .values_list("conversation_id", "direction", "body_text")
@@ -122,24 +126,15 @@ def _build_past_answers() -> PastAnswers:
             firsts[conversation_id] = text
         elif direction == Direction.OUTBOUND and conversation_id in firsts:
             replies.setdefault(conversation_id, text)
-    documents, answers = [], {}
+    documents: list[tuple[str, list[Field]]] = []
+    answers: list[tuple[int, str]] = []
     for conversation_id, question in firsts.items():
         reply = replies.get(conversation_id)
-        if not reply:
-            continue
-        key = str(conversation_id)
-        documents.append(
-            Document(
-                key=key,
-                language=languages.get(conversation_id) or "",
-                title="",
-                text=question,
-                questions=(),
-            )
-        )
-        answers[key] = (conversation_id, reply)
-    retriever = Retriever(documents) if documents else None
-    return PastAnswers(time.monotonic(), retriever, answers)
+        if reply:
+            documents.append((languages.get(conversation_id) or "en", [Field(question)]))
+            answers.append((conversation_id, reply))
+    index = BM25Index(documents) if documents else None
+    return PastAnswers(time.monotonic(), index, answers)
 
 
 def past_answers_index() -> PastAnswers:
@@ -160,11 +155,12 @@ def forget_past_answers() -> None:
 
 
 def suggested_past_answers(user: User, conversation: Conversation, query: str) -> list[Suggestion]:
-    index = past_answers_index()
-    if not query or index.retriever is None:
+    past = past_answers_index()
+    if not query or past.index is None:
         return []
-    hits = index.retriever.search(query, PAST_ANSWERS * 4)
-    candidates = [index.answers[hit.key] for hit in hits if hit.key in index.answers]
+    scores = past.index.scores(query)
+    order = [int(i) for i in np.argsort(-scores, kind="stable")[: PAST_ANSWERS * 4]]
+    candidates = [past.answers[i] for i in order if scores[i] > 0]
     # Only answers from conversations this agent may read: a suggestion is a lookup too.
     visible = set(
         visible_conversations(user)

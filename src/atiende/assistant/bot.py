@@ -128,7 +128,13 @@ def respond(situation: Situation) -> None:
     decision = current_policy().decide(question, knowledge.retriever)
     best = decision.answer
     if best is None:
-        _hand_off(situation, "low confidence", language, confidence=float(decision.confidence))
+        _hand_off(
+            situation,
+            "no articles" if decision.reason == "no_articles" else "low confidence",
+            language,
+            detail=decision.reason,
+            confidence=float(decision.confidence),
+        )
         return
     article = knowledge.article(best.key)
     if article is None:

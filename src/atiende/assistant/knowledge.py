@@ -35,12 +35,11 @@ def document_key(article: ArticleDocument) -> str:
 
 
 def to_document(article: ArticleDocument, questions: tuple[str, ...] | None = None) -> Document:
-    text = "\n".join([article.title, *article.steps, article.body])
     return Document(
         key=document_key(article),
         language=article.language,
         title=article.title,
-        text=text,
+        body="\n".join([*article.steps, article.body]),
         questions=article.questions if questions is None else questions,
     )
 
@@ -150,13 +149,19 @@ def measure(articles: list[ArticleDocument]) -> Calibration | None:
         return None
     knowledge = build_knowledge(articles, 0, {(key, q) for q, key in heldout})
     assert knowledge.retriever is not None
-    policy = AnswerPolicy.calibrate(knowledge.retriever, heldout, target_precision=TARGET_PRECISION)
+    retriever = knowledge.retriever
+    ranked = [retriever.candidates(question, limit=5) for question, _key in heldout]
+    policy = AnswerPolicy.calibrate_ranked(
+        ranked, [key for _question, key in heldout], target_precision=TARGET_PRECISION
+    )
     scored = []
-    for question, key in heldout:
-        decision = AnswerPolicy.from_dict(policy.to_dict()).decide(question, knowledge.retriever)
-        best = decision.candidates[0] if decision.candidates else None
-        correct = best is not None and _same_article(best.key, key)
-        scored.append((float(decision.confidence), correct))
+    for candidates, (_question, key) in zip(ranked, heldout, strict=True):
+        _decision, confidence = policy.decide_candidates(candidates)
+        # Below the out-of-scope gate the bot never answers, whatever the confidence.
+        if not candidates or candidates[0].similarity < policy.gate:
+            confidence = 0.0
+        correct = bool(candidates) and _same_article(candidates[0].key, key)
+        scored.append((confidence, correct))
     curve = precision_coverage(scored)
     return Calibration(policy=policy, heldout=heldout, curve=_curve_dict(curve))
 
@@ -173,7 +178,7 @@ def _curve_dict(curve: Any) -> dict[str, Any]:
     if callable(to_dict):
         result: dict[str, Any] = to_dict()
         return result
-    return {"points": [list(point) for point in curve]}
+    return {"points": [point if isinstance(point, dict) else list(point) for point in curve]}
 
 
 def calibrate(actor: User | None = None) -> BotPolicy | None:

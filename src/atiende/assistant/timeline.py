@@ -20,7 +20,8 @@ REASONS = {
 def _reason(event: Event) -> str:
     reason = str(event.data.get("reason", ""))
     text = str(REASONS.get(reason, reason))
-    detail = event.data.get("detail")
+    # The intent's name says which kind of sensitive question; other details are technical.
+    detail = event.data.get("detail") if reason == "sensitive intent" else None
     return f"{text} ({detail})" if detail else text
 
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from atiende.assistant import actions
 from atiende.assistant.ml.intent import IntentClassifier
 from atiende.assistant.ml.language import detect_language
-from atiende.assistant.ml.signals import sentiment, spam_score, urgency
+from atiende.assistant.ml.signals import sentiment, spam_score, urgency, urgency_reasons
 from atiende.assistant.models import Category, Triage
 from atiende.conversations.access import can_see_conversation
 from atiende.conversations.actions import change_team, tag
@@ -46,8 +46,13 @@ SHIPPED_MODEL = Path(__file__).resolve().parent / "data" / "triage-demo"
 
 
 def model_path() -> Path:
-    """Where `train_triage` writes the model (the shipped demo model is used until then)."""
+    """Where `train_triage` writes the model (the shipped demo model is used until then).
+    The classifier stores two files beside it: `<path>.npz` and `<path>.json`."""
     return Path(settings.VAR_DIR) / "assistant" / "triage-intent"
+
+
+def model_exists(path: Path) -> bool:
+    return path.with_suffix(".json").exists() and path.with_suffix(".npz").exists()
 
 
 _lock = threading.Lock()
@@ -57,10 +62,11 @@ _model: tuple[str, float, IntentClassifier] | None = None
 def current_classifier() -> IntentClassifier | None:
     """The trained classifier, reloaded when its file changes; None when there is none."""
     global _model
-    path = model_path() if model_path().exists() else SHIPPED_MODEL
-    if not path.exists():
+    path = model_path() if model_exists(model_path()) else SHIPPED_MODEL
+    if not model_exists(path):
         return None
-    stamp = path.stat().st_mtime
+    # The .json is written last: its time says the model is complete.
+    stamp = path.with_suffix(".json").stat().st_mtime
     cached = _model
     if cached is not None and cached[0] == str(path) and cached[1] == stamp:
         return cached[2]
@@ -103,18 +109,12 @@ def triage_task(payload: dict[str, Any]) -> None:
         triage(conversation)
 
 
-def _float(value: Any) -> float:
-    if isinstance(value, tuple):
-        value = value[0]
-    return float(getattr(value, "score", value))
-
-
 def triage(conversation: Conversation) -> Triage:
     """Decide and store triage for `conversation`; tags and priority follow."""
     text = conversation_text(conversation)
     reasons: list[list[str]] = []
     language, language_confidence = detect_language(text)
-    if language:
+    if language and language != "und":
         reasons.append(["language", str(language)])
     category, category_confidence = _categorise(text)
     if category is not None:
@@ -126,9 +126,11 @@ def triage(conversation: Conversation) -> Triage:
     )
     if team is not None:
         reasons.append(["team", team.name])
-    mood = _float(sentiment(text))
-    pressing = _float(urgency(text))
-    junk = _float(spam_score(text))
+    code = str(language) if language and language != "und" else "en"
+    mood = float(sentiment(text, code))
+    pressing = float(urgency(text, code))
+    cues = urgency_reasons(text, code)
+    junk = float(spam_score(text))
     angry = mood <= ANGRY_BELOW
     lowered = text.lower()
     at_risk = angry and any(word in lowered for word in AT_RISK_WORDS)
@@ -143,7 +145,7 @@ def triage(conversation: Conversation) -> Triage:
         reasons.append(["at_risk", ""])
     if pressing >= URGENT_ABOVE:
         tags.append("urgent")
-        reasons.append(["urgent", f"{pressing:.2f}"])
+        reasons.append(["urgent", ", ".join(cues[:3])])
     if junk >= SPAM_ABOVE:
         tags.append("spam")
         reasons.append(["spam", f"{junk:.2f}"])
@@ -151,7 +153,7 @@ def triage(conversation: Conversation) -> Triage:
         result, _created = Triage.objects.update_or_create(
             conversation=conversation,
             defaults={
-                "language": str(language or "")[:10],
+                "language": "" if language == "und" else str(language or "")[:10],
                 "language_confidence": float(language_confidence or 0.0),
                 "category": category,
                 "category_confidence": category_confidence,
@@ -211,6 +213,8 @@ def describe_reasons(triage_row: Triage) -> list[str]:
             lines.append(_("The customer sounds upset."))
         elif code == "at_risk":
             lines.append(_("Upset and talking about leaving: a customer at risk."))
+        elif code == "urgent" and detail:
+            lines.append(_("The message reads as urgent (%(cues)s).") % {"cues": detail})
         elif code == "urgent":
             lines.append(_("The message reads as urgent."))
         elif code == "spam":
