@@ -1,0 +1,189 @@
+"""Where a chat round trip's CPU goes, measured in one thread with nothing else running.
+
+    .venv/bin/python bench/chat_cost.py [--rounds 200] [--out bench/results/chat_cost.json]
+
+Over its own SQLite database (a temporary folder), it repeats what the server does for one
+visitor message and its answer, each part timed in CPU seconds (`time.process_time`) and in SQL
+queries: the visitor's message (`chat.actions.send_message`, with its after-commit pushes), the
+inbox websocket's visibility check for each event (`realtime.consumers._may_see`), the agent's
+reading (`GET /api/conversations/{id}/messages`) and reply (`POST …/messages`) through Django's
+test client (middleware, token auth, validation, JSON), and the outbox delivery
+(`tasks.run_pending`: `deliver_message` and the chat adapter). A cProfile of the whole loop
+(CPU timer) lists the functions that cost most. This is the per-message budget that bounds one
+server process: its Django work runs on one thread (channels' `database_sync_to_async` and the
+ASGI handler are thread-sensitive), so messages/s per process ≤ 1 / (CPU seconds per round
+trip).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+def setup_django(folder: Path) -> None:
+    for name in ("DATABASE_URL", "REDIS_URL", "PYTEST_VERSION"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "atiende.settings",
+            "ATIENDE_VAR_DIR": str(folder / "var"),
+            "ATIENDE_FILES_DIR": str(folder / "files"),
+            "ATIENDE_SQLITE_PATH": str(folder / "cost.sqlite3"),
+            "ATIENDE_RATE_LIMIT_ENABLED": "0",
+        }
+    )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+class Meter:
+    """CPU seconds and SQL queries per named part."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, float] = {}
+        self.queries: dict[str, int] = {}
+
+    def __call__(self, name: str, work: Callable[[], Any]) -> Any:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            began = time.process_time()
+            result = work()
+            spent = time.process_time() - began
+        self.cpu[name] = self.cpu.get(name, 0.0) + spent
+        self.queries[name] = self.queries.get(name, 0) + len(captured.captured_queries)
+        return result
+
+
+def run(rounds: int) -> dict[str, Any]:
+    from django.test import Client
+
+    from atiende.api.tokens import create_token
+    from atiende.chat import actions as chat_actions
+    from atiende.chat.models import ChatWidget
+    from atiende.chat.sessions import open_session
+    from atiende.core import tasks
+    from atiende.core.models import Event
+    from atiende.inboxes.models import Inbox
+    from atiende.people.models import User
+    from atiende.realtime.consumers import _may_see
+
+    agent = User.objects.create_user(username="cost-agent", password="x-not-secret", role="admin")
+    inbox = Inbox.objects.create(name="Cost chat", channel="chat")
+    widget = ChatWidget.objects.create(inbox=inbox, suggest_articles=False)
+    _, token = create_token(agent, "cost")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    visitors = [open_session(widget, name=f"Visitor {n}").context for n in range(20)]
+    meter = Meter()
+    known: dict[int, int] = {}
+
+    def one_round(n: int) -> None:
+        context = visitors[n % len(visitors)]
+        client_id = str(uuid.uuid4())
+        first_event = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        sent = meter(
+            "1 visitor message (send_message)",
+            lambda: chat_actions.send_message(
+                context, client_id=client_id, text=f"Hello, order {client_id}"
+            ),
+        )
+        conversation_id = sent.conversation_id
+        path = f"/api/conversations/{conversation_id}/messages"
+        page = meter(
+            "2 agent reads (GET messages, API)",
+            lambda: client.get(f"{path}?after_seq={known.get(conversation_id, 0)}"),
+        )
+        assert page.status_code == 200, page.content[:300]
+        posted = meter(
+            "3 agent replies (POST messages, API)",
+            lambda: client.post(
+                path,
+                data=json.dumps({"kind": "reply", "text": f"re {client_id}"}),
+                content_type="application/json",
+            ),
+        )
+        assert posted.status_code == 201, posted.content[:300]
+        known[conversation_id] = int(posted.json()["seq"])
+        meter("4 outbox delivery (worker tick)", tasks.run_pending)
+        events = list(Event.objects.filter(pk__gt=first_event).values_list("conversation_id"))
+        meter(
+            "5 inbox socket visibility checks (one per event)",
+            lambda: [_may_see(agent.pk, c) for (c,) in events if c is not None],
+        )
+        meter.cpu.setdefault("events per round trip", 0.0)
+        meter.cpu["events per round trip"] += len(events)
+
+    for n in range(min(20, rounds)):  # warm-up: conversations exist, caches are filled
+        one_round(n)
+    meter.cpu.clear()
+    meter.queries.clear()
+    for n in range(rounds):
+        one_round(n)
+    events_per_round = meter.cpu.pop("events per round trip") / rounds
+    parts = {
+        name: {
+            "cpu_ms": round(meter.cpu[name] * 1000 / rounds, 2),
+            "queries": round(meter.queries[name] / rounds, 1),
+        }
+        for name in sorted(meter.cpu)
+    }
+    # Then the same again under cProfile (CPU timer), for the names of the costly functions;
+    # the profiler's own overhead inflates these times, so the parts above are measured without.
+    profile = cProfile.Profile(time.process_time)
+    profile.enable()
+    for n in range(max(20, rounds // 4)):
+        one_round(n)
+    profile.disable()
+    text = io.StringIO()
+    pstats.Stats(profile, stream=text).sort_stats("tottime").print_stats(30)
+    total_ms = sum(part["cpu_ms"] for part in parts.values())
+    return {
+        "rounds": rounds,
+        "per_round_trip": parts,
+        "events_per_round_trip": round(events_per_round, 1),
+        "total_cpu_ms": round(total_ms, 2),
+        "total_queries": round(sum(part["queries"] for part in parts.values()), 1),
+        "ceiling_round_trips_per_s_one_thread": round(1000 / total_ms, 1) if total_ms else None,
+        "profile_top_tottime": text.getvalue().splitlines()[:60],
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--out", type=Path, default=RESULTS / "chat_cost.json")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-chat-cost-") as folder:
+        setup_django(Path(folder))
+        result = run(args.rounds)
+    result["when"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    result["command"] = " ".join(["bench/chat_cost.py", *argv])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    summary = {k: v for k, v in result.items() if k != "profile_top_tottime"}
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
