@@ -356,3 +356,40 @@ def test_frames_are_json_objects(widget: ChatWidget) -> None:
         await client.disconnect()
 
     run(scenario)
+
+
+def test_a_silent_socket_is_closed(widget: ChatWidget, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "SILENT_CLOSE_SECONDS", 0.2)
+    session = open_session(widget)["session"]
+
+    async def scenario() -> None:
+        client = await connected(session)
+        assert await closed_with(client) == 4408
+
+    run(scenario)
+
+
+def test_writing_after_a_closed_conversation_follows_the_visitor(widget: ChatWidget) -> None:
+    session = open_session(widget)["session"]
+
+    def close(conversation_id: int) -> None:
+        agent = Factory().user(role=Role.ADMIN)
+        actions.change_status(agent, Conversation.objects.get(pk=conversation_id), "closed")
+
+    async def scenario() -> None:
+        client = await connected(session)
+        await client.send_json_to({"type": "message", "client_id": "c-" + "7" * 10, "text": "One"})
+        first = await next_of(client, "ack")
+        await database_sync_to_async(close)(first["conversation_id"])
+        await client.send_json_to({"type": "message", "client_id": "c-" + "8" * 10, "text": "Two"})
+        switched = await next_of(client, "conversation")
+        ack = await next_of(client, "ack")
+        assert switched["conversation_id"] == ack["conversation_id"] != first["conversation_id"]
+        assert ack["seq"] == 1
+        follow_up = await database_sync_to_async(
+            lambda: Conversation.objects.get(pk=ack["conversation_id"]).follow_up_of_id
+        )()
+        assert follow_up == first["conversation_id"]
+        await client.disconnect()
+
+    run(scenario)

@@ -16,105 +16,37 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from atiende.chat import actions, limits, presence
+from atiende.chat import actions, limits
 from atiende.chat.extensions import conversation_visitors_group
-from atiende.chat.sessions import VisitorContext, authenticate, current_conversation
+from atiende.chat.hops import (
+    CLOSE_SILENT,
+    REPLAY_BATCH,
+    client_address,
+    error_code,
+    mark_read,
+    moved,
+    open_socket,
+    replay,
+    run_action,
+    set_page,
+    store,
+)
+from atiende.chat.sessions import VisitorContext
 from atiende.core.errors import ActionError, NotFound
 from atiende.core.events import conversation_group
 
 logger = logging.getLogger(__name__)
 
-CLOSE_SESSION = 4401
-CLOSE_SILENT = 4408
-CLOSE_TOO_MANY = 4429
-REPLAY_BATCH = 200
 REMEMBERED_SEQS = 2048
 TYPING_EVERY = 1.0
 MAX_PREVIEW = 200
-
-
-@dataclass(frozen=True)
-class Opened:
-    context: VisitorContext
-    conversation_id: int | None
-    last_seq: int
-
-
-def _open(session: str, address: str) -> Opened | int:
-    context = authenticate(session)
-    if context is None:
-        return CLOSE_SESSION
-    try:
-        limits.check(
-            ("chat_connect_ip", address), ("chat_connect_visitor", str(context.visitor_pk))
-        )
-    except limits.RateLimited:
-        return CLOSE_TOO_MANY
-    conversation = current_conversation(context)
-    if conversation is None:
-        return Opened(context, None, 0)
-    presence.socket_opened(conversation.pk)
-    return Opened(context, conversation.pk, conversation.last_seq)
-
-
-def _moved(old: int | None, new: int | None) -> None:
-    if old is not None:
-        presence.socket_closed(old)
-    if new is not None:
-        presence.socket_opened(new)
-
-
-def _replay(context: VisitorContext, after: int) -> tuple[int | None, list[dict[str, Any]]]:
-    conversation = current_conversation(context)
-    if conversation is None:
-        return None, []
-    return conversation.pk, actions.history(context, after, limit=REPLAY_BATCH)
-
-
-# Channels is untyped: the thread hops are declared with their types here.
-open_socket: Callable[[str, str], Awaitable[Opened | int]] = database_sync_to_async(_open)
-moved: Callable[[int | None, int | None], Awaitable[None]] = database_sync_to_async(_moved)
-replay: Callable[[VisitorContext, int], Awaitable[tuple[int | None, list[dict[str, Any]]]]] = (
-    database_sync_to_async(_replay)
-)
-store: Callable[..., Awaitable[actions.Sent]] = database_sync_to_async(actions.send_message)
-mark_read: Callable[[VisitorContext, int], Awaitable[tuple[int, int] | None]] = (
-    database_sync_to_async(actions.mark_read)
-)
-set_page: Callable[[VisitorContext, str], Awaitable[int | None]] = database_sync_to_async(
-    actions.set_page
-)
-run_action: Callable[[VisitorContext, int, str], Awaitable[None]] = database_sync_to_async(
-    actions.run_action
-)
-
-
-def client_address(scope: dict[str, Any]) -> str:
-    # Proxy headers count only when the operator said there is a proxy (CVE-2020-26030).
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        for name, value in scope.get("headers", []):
-            if name == b"x-forwarded-for" and value:
-                return str(value.decode("latin1").split(",")[-1].strip())
-    client = scope.get("client") or ("unknown", 0)
-    return str(client[0])
-
-
-def error_code(error: ActionError) -> str:
-    if isinstance(error, limits.RateLimited):
-        return "rate_limited"
-    if isinstance(error, actions.TooLarge):
-        return "too_large"
-    return "invalid"
 
 
 class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
