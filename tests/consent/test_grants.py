@@ -19,16 +19,6 @@ from tests.factories import Factory
 HOUR = timedelta(hours=1)
 
 
-@pytest.fixture
-def conversation(factory: Factory) -> Conversation:
-    return factory.conversation(email="rosa@example.test")
-
-
-@pytest.fixture
-def agent(factory: Factory) -> User:
-    return factory.user()
-
-
 def ask(agent: User, conversation: Conversation, scope: str = "activity") -> Grant:
     return grants.request_grant(
         agent,

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from atiende.api.auth import AGENT_AUTH, CUSTOMER_AUTH, agent_of, customer_of
 from atiende.api.params import IdPath
@@ -94,7 +94,7 @@ def present_for_customer(grant: Grant) -> CustomerGrantOut:
 
 
 @router.post("", response={201: GrantOut, **ERRORS}, auth=AGENT_AUTH, operation_id="request_grant")
-def request_grant(request: HttpRequest, payload: GrantRequestIn) -> tuple[int, GrantOut]:
+def request_grant(request: HttpRequest, payload: GrantRequestIn) -> Status[GrantOut]:
     """Ask the customer for access; with `conversation_id` the request is sent there."""
     agent = agent_of(request)
     contact = access_contact_by_id(agent, payload.contact_id)
@@ -111,7 +111,7 @@ def request_grant(request: HttpRequest, payload: GrantRequestIn) -> tuple[int, G
         reason=payload.reason,
         conversation=conversation,
     )
-    return 201, present(grant)
+    return Status(201, present(grant))
 
 
 @router.get(

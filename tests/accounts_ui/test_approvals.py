@@ -1,0 +1,85 @@
+"""The approval queue page: supervisors see pending requests with what they do and approve or
+reject them with a reason; agents cannot decide; nobody decides their own request."""
+
+from __future__ import annotations
+
+import pytest
+
+from atiende.accounts.actions import do_refund
+from atiende.accounts.models import ApprovalRequest, ApprovalStatus, Refund
+from atiende.accounts.types import Outcome
+from tests.accounts.conftest import AccountWorld
+from tests.accounts_ui.conftest import signed_in
+from tests.factories import Factory
+
+
+@pytest.fixture
+def pending(world: AccountWorld) -> Outcome:
+    world.charge.amount = 9000
+    world.charge.save(update_fields=["amount"])
+    outcome = do_refund(
+        world.agent,
+        world.contact,
+        idempotency_key="queue-test-0001",
+        charge_id="ch_1",
+        amount=8000,
+        conversation=world.conversation,
+    )
+    assert outcome.status == "pending_approval"
+    return outcome
+
+
+def test_the_supervisor_sees_the_request_with_its_amount_and_notice(
+    world: AccountWorld, pending: Outcome
+) -> None:
+    html = signed_in(world.supervisor).get("/inbox/approvals/").content.decode()
+
+    assert f'id="approval-{pending.approval_id}"' in html
+    assert "$80.00" in html
+    assert "What the customer will be told" in html
+    assert "Approve" in html
+
+
+def test_approving_carries_the_refund_out(world: AccountWorld, pending: Outcome) -> None:
+    response = signed_in(world.supervisor).post(f"/inbox/approvals/{pending.approval_id}/approve/")
+
+    assert response.status_code == 302
+    assert Refund.objects.get().amount == 8000
+    assert ApprovalRequest.objects.get().status == ApprovalStatus.APPROVED
+
+
+def test_rejecting_needs_a_reason(world: AccountWorld, pending: Outcome) -> None:
+    client = signed_in(world.supervisor)
+
+    client.post(f"/inbox/approvals/{pending.approval_id}/reject/", {"reason": ""})
+    assert ApprovalRequest.objects.get().status == ApprovalStatus.PENDING
+    client.post(f"/inbox/approvals/{pending.approval_id}/reject/", {"reason": "Already credited"})
+
+    assert ApprovalRequest.objects.get().status == ApprovalStatus.REJECTED
+    assert not Refund.objects.exists()
+
+
+def test_the_requesting_agent_sees_it_but_cannot_decide(
+    world: AccountWorld, pending: Outcome
+) -> None:
+    client = signed_in(world.agent)
+
+    html = client.get("/inbox/approvals/").content.decode()
+    client.post(f"/inbox/approvals/{pending.approval_id}/approve/")
+
+    assert f'id="approval-{pending.approval_id}"' in html
+    assert f"/inbox/approvals/{pending.approval_id}/approve/" not in html
+    assert ApprovalRequest.objects.get().status == ApprovalStatus.PENDING
+    assert not Refund.objects.exists()
+
+
+def test_another_agent_gets_404(factory: Factory, world: AccountWorld, pending: Outcome) -> None:
+    other = signed_in(factory.user())
+
+    assert f"approval-{pending.approval_id}" not in other.get("/inbox/approvals/").content.decode()
+    assert other.post(f"/inbox/approvals/{pending.approval_id}/approve/").status_code == 404
+    assert (
+        other.post(f"/inbox/approvals/{pending.approval_id}/reject/", {"reason": "no"}).status_code
+        == 404
+    )
+    assert ApprovalRequest.objects.get().status == ApprovalStatus.PENDING
