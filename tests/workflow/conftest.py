@@ -18,10 +18,11 @@ Told = list[tuple[int, dict[str, Any]]]
 
 @pytest.fixture
 def told(monkeypatch: pytest.MonkeyPatch) -> Told:
-    """What routing sent to visitors, through the same seam the chat channel fills."""
+    """What routing handed to the chat channel for visitors (test_flow.py also follows one
+    through the chat channel's real visitor group)."""
     sent: Told = []
     monkeypatch.setattr(
-        visitor, "_sender", lambda: lambda cid, payload: sent.append((cid, payload))
+        visitor, "send_to_visitor", lambda cid, payload: sent.append((cid, payload))
     )
     return sent
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.utils import timezone
 
+from atiende.chat.extensions import conversation_visitors_group
 from atiende.conversations import actions
 from atiende.conversations.models import Conversation, Direction
 from atiende.core import events, tasks
@@ -184,3 +187,21 @@ def test_unassigning_by_hand_sends_the_chat_back_to_routing(factory: Factory, to
 
     assert assignee(conversation) in {ana.pk, bruno.pk}
     assert routing.chat_loads([ana.pk, bruno.pk]) in ({ana.pk: 1}, {bruno.pk: 1})
+
+
+def test_the_visitor_hears_their_queue_position_through_the_chat_channel(
+    factory: Factory,
+) -> None:
+    team = factory.team()
+    inbox = chat_inbox(factory, team)
+    online_agent(factory, team, capacity=1)
+    first, second = chat(factory, inbox), chat(factory, inbox)
+    layer = get_channel_layer()
+    listener = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(conversation_visitors_group(second.pk), listener)
+
+    tasks.drain()
+
+    assert assignee(first) is not None
+    message = async_to_sync(layer.receive)(listener)
+    assert message == {"type": "atiende.visitor", "payload": {"type": "queue", "position": 1}}

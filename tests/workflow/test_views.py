@@ -62,7 +62,7 @@ def test_my_chats_lists_unread_counts_and_the_last_line(factory: Factory, told: 
     ]
 
     assert mark_read(agent, conversation.pk) == 2
-    assert (conversation.pk, {"type": "read", "seq": 2}) in told
+    assert (conversation.pk, {"type": "read", "seq": 2, "by": "agent"}) in told
     assert mark_read(agent, conversation.pk) is None  # nothing new: no second receipt
     assert [c.unread for c in my_chats(agent)] == [0]
 

@@ -19,7 +19,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -29,6 +28,7 @@ from atiende.conversations.access import visible_conversations
 from atiende.core.events import INBOX_GROUP, conversation_group
 from atiende.people.models import User
 from atiende.realtime import agent_state
+from atiende.workflow.livechats import safe_page_url
 from atiende.workflow.notify import agent_group
 
 # Events reach a watching socket twice (the inbox group and the conversation group): remember
@@ -41,7 +41,6 @@ TOUCH_SECONDS = 15.0
 SWEEP_SECONDS = 30.0
 # Typing previews and page addresses are cut to this length.
 PREVIEW_LENGTH = 200
-PAGE_LENGTH = 500
 # How long a "may see" answer is trusted for visitor typing (frequent; events re-check always).
 VISIBILITY_CACHE_SECONDS = 10.0
 _last_sweep = 0.0
@@ -319,13 +318,3 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channe
 CHAT_CHANGES = frozenset(
     {"conversation.assigned", "conversation.status_changed", "conversation.transferred"}
 )
-
-
-def safe_page_url(value: object) -> str:
-    """Only an http(s) address is shown to agents as the visitor's page (never javascript:)."""
-    if not isinstance(value, str):
-        return ""
-    value = value.strip()[:PAGE_LENGTH]
-    if urlsplit(value).scheme not in {"http", "https"}:
-        return ""
-    return value

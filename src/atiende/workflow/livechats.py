@@ -7,12 +7,14 @@ has read (`ChatRead`); reading it moves the marker and sends the visitor a read 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from atiende.chat.models import ChatState
 from atiende.conversations.access import visible_conversations
 from atiende.conversations.models import ACTIVE_STATUSES, Conversation, Direction, Message
 from atiende.inboxes.models import ChannelKind
@@ -21,6 +23,7 @@ from atiende.workflow import visitor
 from atiende.workflow.models import ChatRead
 
 MAX_CHATS = 30
+PAGE_LENGTH = 500
 LAST_LINE_LENGTH = 120
 
 
@@ -29,6 +32,7 @@ class LiveChat:
     conversation: Conversation
     unread: int
     last_line: str
+    page_url: str
 
 
 def my_chats(user: User) -> list[LiveChat]:
@@ -61,6 +65,11 @@ def my_chats(user: User) -> list[LiveChat]:
         .select_related("contact")
         .annotate(read_seq=Coalesce(read_seq, Value(0)))
         .annotate(unread_count=Coalesce(unread, Value(0)), last_text=last_line)
+        .annotate(
+            page=Subquery(
+                ChatState.objects.filter(conversation=OuterRef("pk")).values("page_url")[:1]
+            )
+        )
         .order_by("-last_message_at", "-pk")[:MAX_CHATS]
     )
     return [
@@ -68,6 +77,7 @@ def my_chats(user: User) -> list[LiveChat]:
             conversation,
             conversation.unread_count,
             " ".join((conversation.last_text or "").split())[:LAST_LINE_LENGTH],
+            safe_page_url(conversation.page),
         )
         for conversation in chats
     ]
@@ -104,3 +114,13 @@ def mark_read(user: User, conversation_id: int) -> int | None:
         return None
     visitor.read_receipt(conversation.pk, seq)
     return seq
+
+
+def safe_page_url(value: object) -> str:
+    """Only an http(s) address is shown to agents as the visitor's page (never javascript:)."""
+    if not isinstance(value, str):
+        return ""
+    value = value.strip()[:PAGE_LENGTH]
+    if urlsplit(value).scheme not in {"http", "https"}:
+        return ""
+    return value

@@ -247,10 +247,10 @@
           ? typingText.replace("%(text)s", entry.preview) : "";
       }
       if (page) {
-        page.textContent = entry && entry.page ? pageText.replace("%(page)s", entry.page) : "";
-        if (entry && entry.page) {
-          page.setAttribute("title", entry.page);
-        }
+        // The live address from the visitor's typing, else the one the server last stored.
+        var address = (entry && entry.page) || page.getAttribute("data-page") || "";
+        page.textContent = address ? pageText.replace("%(page)s", address) : "";
+        page.setAttribute("title", address);
       }
       card.classList.toggle("is-current", parseInt(card.getAttribute("data-chat-id"), 10) === conversationId);
     });
