@@ -9,6 +9,7 @@ import pytest
 from atiende.accounts import actions, policy
 from atiende.accounts.actions import CustomerActor
 from atiende.accounts.models import AccountAction, Charge, Plan, Refund, Subscription
+from atiende.accounts.provider import VERBS
 from atiende.core.errors import ActionError, Conflict, NotAllowed, NotFound
 from atiende.core.models import Event
 from atiende.people.models import Role
@@ -209,3 +210,68 @@ def test_permission_matrix(world: AccountWorld, role: str, verb: str) -> None:
     actor = actors[role]
 
     assert status_of(verb, actor, world) == EXPECTED[role].get(verb, "done")
+
+
+# Every verb and every role at the policy level: "now", "approval" or "forbidden" (amounts in
+# minor units: 1000 is within an agent's refund limit, 3000 above an agent's credit limit).
+POLICY_MATRIX: dict[str, dict[str, str]] = {
+    "change_plan": {"agent": "now", "supervisor": "now", "admin": "now", "customer": "now"},
+    "send_payment_link": {"agent": "now", "supervisor": "now", "admin": "now", "customer": "now"},
+    "pause": {"agent": "now", "supervisor": "now", "admin": "now", "customer": "now"},
+    "resume": {"agent": "now", "supervisor": "now", "admin": "now", "customer": "now"},
+    "cancel": {"agent": "now", "supervisor": "now", "admin": "now", "customer": "now"},
+    "refund": {"agent": "now", "supervisor": "now", "admin": "now", "customer": "forbidden"},
+    "grant_credit": {
+        "agent": "approval",
+        "supervisor": "now",
+        "admin": "now",
+        "customer": "forbidden",
+    },
+    "add_family_member": {"agent": "now", "supervisor": "now", "admin": "now", "customer": "now"},
+    "remove_family_member": {
+        "agent": "now",
+        "supervisor": "now",
+        "admin": "now",
+        "customer": "now",
+    },
+    "freeze_withdrawals": {
+        "agent": "approval",
+        "supervisor": "approval",
+        "admin": "approval",
+        "customer": "forbidden",
+    },
+    "unfreeze_withdrawals": {
+        "agent": "approval",
+        "supervisor": "approval",
+        "admin": "approval",
+        "customer": "forbidden",
+    },
+}
+AMOUNTS = {"refund": 1000, "grant_credit": 3000}
+
+
+def decision_of(actor: actions.Actor, verb: str) -> str:
+    try:
+        decision = policy.decide(
+            actor, verb, account_id="user-1", amount=AMOUNTS.get(verb, 0), currency="USD"
+        )
+    except NotAllowed:
+        return "forbidden"
+    return "approval" if decision.needs_approval else "now"
+
+
+def test_the_policy_matrix_covers_every_verb() -> None:
+    assert set(POLICY_MATRIX) == set(VERBS)
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor", "admin", "customer"])
+@pytest.mark.parametrize("verb", list(POLICY_MATRIX))
+def test_policy_matrix(world: AccountWorld, role: str, verb: str) -> None:
+    actors: dict[str, actions.Actor] = {
+        "agent": world.agent,
+        "supervisor": world.supervisor,
+        "admin": world.admin,
+        "customer": CustomerActor(world.contact),
+    }
+
+    assert decision_of(actors[role], verb) == POLICY_MATRIX[verb][role]

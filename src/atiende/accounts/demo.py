@@ -204,6 +204,7 @@ def _activity_message(kind: str, error: bool, device: str) -> str:
 def load_kripto(builder: Any) -> None:
     """Kripto, a crypto exchange that shares the support team: one customer, her withdrawal."""
     from atiende.conversations.actions import receive_message
+    from atiende.conversations.models import Conversation, Message
     from atiende.inboxes.contract import InboundMessage
     from atiende.inboxes.models import ChannelKind, Inbox
 
@@ -215,7 +216,7 @@ def load_kripto(builder: Any) -> None:
         config={"from_email": "support@kripto.example"},
     )
     builder.inboxes["kripto"] = inbox
-    receive_message(
+    received = receive_message(
         InboundMessage(
             inbox_id=inbox.pk,
             identity_kind=IdentityKind.EMAIL,
@@ -231,6 +232,12 @@ def load_kripto(builder: Any) -> None:
             language="en",
             new_conversation=True,
         )
+    )
+    # Like the core demo's conversations: written a while ago, every timestamp consistent.
+    asked = now - timedelta(minutes=90)
+    Message.objects.filter(pk=received.message.pk).update(created_at=asked)
+    Conversation.objects.filter(pk=received.conversation.pk).update(
+        created_at=asked, updated_at=asked, last_message_at=asked
     )
     account = Account.objects.create(
         external_id=KRIPTO_ID,

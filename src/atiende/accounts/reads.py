@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from atiende.accounts.linking import account_for_contact
 from atiende.accounts.provider import get_provider
 from atiende.accounts.types import (
@@ -49,7 +51,7 @@ def invoice_document(contact: Contact, invoice_id: str) -> InvoiceDocument:
     provider = get_provider()
     ref = account_for_contact(contact, provider)
     if ref is None:
-        raise NotFound("Invoice not found.")
+        raise NotFound(_("Invoice not found."))
     return provider.invoice_document(ref, invoice_id)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from atiende.accounts.actions.common import Actor, CustomerActor, perform, preview
 from atiende.accounts.actions.links import confirm_action, open_link, update_payment_method
 from atiende.accounts.actions.texts import CANCEL_REASONS
@@ -55,7 +57,7 @@ __all__ = [
 def _text(value: object, name: str, limit: int, *, required: bool = True) -> str:
     text = str(value or "").strip()
     if required and not text:
-        raise ActionError(f"{name}: required")
+        raise ActionError(_("Give the %(field)s.") % {"field": name})
     return text[:limit]
 
 
@@ -71,7 +73,10 @@ def params_for(verb: str, raw: dict[str, Any]) -> dict[str, Any]:
     if verb == "cancel":
         reason = _text(raw.get("reason"), "reason", 40)
         if reason not in CANCEL_REASONS:
-            raise ActionError(f"reason: one of {', '.join(CANCEL_REASONS)}")
+            raise ActionError(
+                _("The reason must be one of: %(reasons)s.")
+                % {"reasons": ", ".join(CANCEL_REASONS)}
+            )
         return {
             "reason": reason,
             "offer": _text(raw.get("offer"), "offer", 40, required=False),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from atiende.accounts.models import (
@@ -132,7 +132,7 @@ def invoice_document(ref: AccountRef, invoice_id: str) -> InvoiceDocument:
     )
     if invoice is None:
         raise NotFound(_("Invoice not found."))
-    language = "en"
+    language = translation.get_language() or "en"
     lines = [
         _("INVOICE %(number)s") % {"number": invoice.number},
         "",
