@@ -15,7 +15,7 @@ from atiende.assistant.models import Category
 from atiende.core import tasks
 from atiende.helpcenter import actions
 from atiende.helpcenter.actions import StepInput
-from atiende.helpcenter.models import Article, Status
+from atiende.helpcenter.models import Article, Section, Status
 from atiende.inboxes.models import ChannelKind, Inbox
 from atiende.people.models import Team
 from tests.factories import Factory
@@ -50,7 +50,7 @@ class HelpCenter:
 
 
 def _article(
-    section: object,
+    section: Section,
     translations: dict[str, tuple[str, str, list[str], list[str]]],
     *,
     sensitive: bool = False,
@@ -63,7 +63,7 @@ def _article(
         language=first,
         title=title,
         body=body,
-        sensitive=sensitive,  # type: ignore[arg-type]
+        sensitive=sensitive,
     ).article
     for language in [first, *others]:
         title, body, steps, questions = translations[language]
@@ -188,8 +188,8 @@ def help_center(db: None) -> HelpCenter:
     return HelpCenter(password, offline, refund, cancel)
 
 
-def bot_inbox(factory: Factory, channel: str = ChannelKind.WEBFORM, **fields: object) -> Inbox:
-    inbox = factory.inbox(channel, **fields)
+def bot_inbox(factory: Factory, channel: str = ChannelKind.WEBFORM) -> Inbox:
+    inbox = factory.inbox(channel)
     inbox.config = {**inbox.config, CONFIG_KEY: {"enabled": True}}
     inbox.save(update_fields=["config"])
     return inbox

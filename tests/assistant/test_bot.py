@@ -66,7 +66,7 @@ def test_answers_with_the_article_steps_and_link(
     # Delivered by email (the Help form notifies the customer), links included.
     [email] = mail.outbox
     assert "Reset your password" in email.body
-    assert len(links_in(email.body)) == 2
+    assert len(links_in(str(email.body))) == 2
 
 
 def test_the_bot_stays_quiet_where_it_is_off(

@@ -14,6 +14,7 @@ the task decides once per message (`BotTurn.message` is unique) in this order:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,13 +25,14 @@ from atiende.assistant.answers import Answer, extractive, feedback_prompt, gener
 from atiende.assistant.config import BotConfig, bot_config
 from atiende.assistant.knowledge import Knowledge, current_knowledge, current_policy
 from atiende.assistant.ml.language import detect_language
+from atiende.assistant.ml.retrieval import Hit
 from atiende.assistant.models import BotState, BotStatus, BotTurn, Outcome, Triage
 from atiende.assistant.phrases import Feedback, recognise_feedback, sensitive_intent
 from atiende.conversations.models import Conversation, Direction, Message, Status
 from atiende.core import events, tasks
 from atiende.core.models import Event
 from atiende.helpcenter.content import ArticleDocument
-from atiende.inboxes.models import ChannelKind
+from atiende.inboxes.models import ChannelKind, Inbox
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,11 @@ PASSAGES = 3
 
 
 def on_message_created(event: Event) -> None:
-    if event.data.get("direction") != Direction.INBOUND:
+    if event.data.get("direction") != Direction.INBOUND or event.conversation_id is None:
+        return
+    # Only inboxes with the bot on get a task (one small query instead of a task per message).
+    inbox = Inbox.objects.filter(conversations__id=event.conversation_id).first()
+    if inbox is None or not bot_config(inbox).enabled:
         return
     message_id = event.data.get("message_id")
     tasks.enqueue("assistant.answer", {"message_id": message_id}, key=f"answer:{message_id}")
@@ -157,7 +163,7 @@ def _sensitive_category(conversation: Conversation) -> str | None:
 
 
 def _grounding(
-    knowledge: Knowledge, candidates: list[Any], language: str, chosen: ArticleDocument
+    knowledge: Knowledge, candidates: Sequence[Hit], language: str, chosen: ArticleDocument
 ) -> list[ArticleDocument]:
     articles = [chosen]
     for hit in candidates:

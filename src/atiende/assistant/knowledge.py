@@ -46,7 +46,7 @@ def to_document(article: ArticleDocument, questions: tuple[str, ...] | None = No
 
 @dataclass
 class Knowledge:
-    version: int
+    version: str
     articles: dict[str, ArticleDocument]
     retriever: Retriever | None
     by_article: dict[int, dict[str, ArticleDocument]] = field(default_factory=dict)
@@ -59,7 +59,7 @@ class Knowledge:
 
 
 def build_knowledge(
-    articles: list[ArticleDocument], version: int, held_out: set[tuple[str, str]] | None = None
+    articles: list[ArticleDocument], version: str, held_out: set[tuple[str, str]] | None = None
 ) -> Knowledge:
     """An index over `articles`; `held_out` (key, question) pairs are left out of it."""
     documents = []
@@ -147,7 +147,7 @@ def measure(articles: list[ArticleDocument]) -> Calibration | None:
     heldout = held_out_questions(articles)
     if not heldout:
         return None
-    knowledge = build_knowledge(articles, 0, {(key, q) for q, key in heldout})
+    knowledge = build_knowledge(articles, "", {(key, q) for q, key in heldout})
     assert knowledge.retriever is not None
     retriever = knowledge.retriever
     ranked = [retriever.candidates(question, limit=5) for question, _key in heldout]
@@ -163,22 +163,14 @@ def measure(articles: list[ArticleDocument]) -> Calibration | None:
         correct = bool(candidates) and _same_article(candidates[0].key, key)
         scored.append((confidence, correct))
     curve = precision_coverage(scored)
-    return Calibration(policy=policy, heldout=heldout, curve=_curve_dict(curve))
+    return Calibration(
+        policy=policy, heldout=heldout, curve={"points": [list(point) for point in curve]}
+    )
 
 
 def _same_article(found: str, expected: str) -> bool:
     # Another translation of the right article is a right answer.
     return found.split(":", 1)[0] == expected.split(":", 1)[0]
-
-
-def _curve_dict(curve: Any) -> dict[str, Any]:
-    if isinstance(curve, dict):
-        return curve
-    to_dict = getattr(curve, "to_dict", None)
-    if callable(to_dict):
-        result: dict[str, Any] = to_dict()
-        return result
-    return {"points": [point if isinstance(point, dict) else list(point) for point in curve]}
 
 
 def calibrate(actor: User | None = None) -> BotPolicy | None:

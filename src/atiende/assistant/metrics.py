@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Count
 from django.utils import timezone
 
+from atiende.assistant.evaluation.curve import Point, coverage_at_precision
 from atiende.assistant.ml.embedding import default_embedder
 from atiende.assistant.models import BotPolicy, BotState, BotStatus, BotTurn, Outcome
 
@@ -100,22 +102,25 @@ def content_gaps(days: int = 30, limit: int = 20) -> list[Gap]:
     return groups[:limit]
 
 
-def live_curve() -> tuple[BotPolicy | None, list[tuple[float, float]]]:
-    """The newest calibration and its (coverage, precision) points."""
+def live_curve() -> tuple[BotPolicy | None, list[Point]]:
+    """The newest calibration and its (threshold, precision, coverage) points."""
     row = BotPolicy.objects.order_by("-created_at", "-id").first()
     if row is None:
         return None, []
     return row, curve_points(row.curve)
 
 
-def curve_points(curve: dict[str, object]) -> list[tuple[float, float]]:
+def curve_points(curve: dict[str, Any]) -> list[Point]:
     points = curve.get("points") if isinstance(curve, dict) else None
     if not isinstance(points, list):
         return []
-    result = []
-    for point in points:
-        if isinstance(point, dict):
-            result.append((float(point["coverage"]), float(point["precision"])))
-        elif isinstance(point, list | tuple) and len(point) >= 2:
-            result.append((float(point[0]), float(point[1])))
-    return result
+    return [
+        (float(point[0]), float(point[1]), float(point[2]))
+        for point in points
+        if isinstance(point, list | tuple) and len(point) == 3
+    ]
+
+
+def live_coverage(points: list[Point], target: float = 0.95) -> tuple[float, float]:
+    """Coverage at `target` precision on the live help center, and the threshold there."""
+    return coverage_at_precision(points, target)

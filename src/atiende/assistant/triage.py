@@ -184,6 +184,9 @@ def triage(conversation: Conversation) -> Triage:
 
 
 def _categorise(text: str) -> tuple[Category | None, float]:
+    # Without categories a prediction has nowhere to go: do not even load the model.
+    if not Category.objects.exists():
+        return None, 0.0
     classifier = current_classifier()
     if classifier is None:
         return None, 0.0

@@ -42,12 +42,14 @@ def bot_page(request: HttpRequest) -> HttpResponse:
     except ValueError:
         days = 30
     policy, points = metrics.live_curve()
+    coverage, _threshold = metrics.live_coverage(points)
     inboxes = [(inbox, bot_config(inbox)) for inbox in Inbox.objects.filter(is_active=True)]
     context = {
         "stats": metrics.bot_stats(days),
         "gaps": metrics.content_gaps(days),
         "policy": policy,
         "points": points,
+        "coverage": coverage,
         "inboxes": inboxes,
         "intents": list(sensitive_terms()),
         "is_admin": _is_admin(user),
