@@ -2,9 +2,10 @@
 in real Chromium against the real server (uvicorn, embedded worker; PostgreSQL and Redis when
 DATABASE_URL / REDIS_URL are set).
 
-They exchange messages both ways; the visitor's network drops while the agent sends three
-messages, and after reconnecting the visitor sees all three exactly once (replayed on resume);
-an inbox outside business hours shows the "we are away" form, which collects an email.
+They exchange messages both ways (with read receipts and the agent's typing indicator); the
+visitor's network drops while the agent sends three messages, and after reconnecting the
+visitor sees all three exactly once (replayed on resume); an inbox outside business hours
+shows the "we are away" form, which collects an email.
 """
 
 from __future__ import annotations
@@ -144,7 +145,11 @@ def test_visitor_and_agent_chat_through_a_drop_and_after_hours(
             expect(
                 ana.get_by_text("Hi! I was charged twice for Premium.", exact=True)
             ).to_be_visible()
+            # The agent has the conversation open: the visitor's message shows as seen; the
+            # agent types, and the visitor sees it.
+            expect(chat.get_by_text("Seen")).to_be_visible(timeout=TIMEOUT_MS)
             ana.get_by_label("Reply to the customer").fill("Sorry about that, Rosa. Refunding now.")
+            expect(chat.get_by_text("Ana García is typing…")).to_be_visible(timeout=TIMEOUT_MS)
             ana.get_by_role("button", name="Send reply").click()
             expect(chat.get_by_text("Refunding now.")).to_be_visible(timeout=TIMEOUT_MS)
 

@@ -87,7 +87,8 @@ def send_message(
     limits.check(
         ("chat_message_visitor", str(context.visitor_pk)), ("chat_message_ip", address or "?")
     )
-    conversation = current_conversation(context)
+    contact = visitor_contact(context)
+    conversation = current_conversation(context, contact) if contact is not None else None
     result = receive_message(
         InboundMessage(
             inbox_id=context.inbox_id,
@@ -107,9 +108,11 @@ def send_message(
         return _repeat(context, result.message)
     if result.new_conversation:
         ChatState.objects.get_or_create(conversation=result.conversation)
-    Visitor.objects.filter(pk=context.visitor_pk, contact__isnull=True).update(
-        contact=result.conversation.contact_id
-    )
+    if contact is None:
+        # The visitor's first message made the contact: remember it (merges are followed later).
+        Visitor.objects.filter(pk=context.visitor_pk, contact__isnull=True).update(
+            contact=result.conversation.contact_id
+        )
     return Sent(
         client_id, result.message.seq, result.conversation.pk, True, result.new_conversation
     )

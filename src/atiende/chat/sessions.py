@@ -179,10 +179,12 @@ def visitor_contact(context: VisitorContext) -> Contact | None:
     return surviving(visitor.contact) if visitor.contact is not None else None
 
 
-def current_conversation(context: VisitorContext) -> Conversation | None:
+def current_conversation(
+    context: VisitorContext, contact: Contact | None = None
+) -> Conversation | None:
     """The visitor's latest conversation in this inbox (closed ones too: history stays visible;
-    the next message opens a follow-up)."""
-    contact = visitor_contact(context)
+    the next message opens a follow-up). `contact`: the visitor's, when the caller has it."""
+    contact = contact or visitor_contact(context)
     if contact is None:
         return None
     conversation = (
