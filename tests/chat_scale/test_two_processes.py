@@ -16,9 +16,8 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -60,8 +59,10 @@ class Pair:
     widget_key: str
 
 
-@pytest.fixture
-def pair(tmp_path: Path) -> Iterator[Pair]:
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    """Both tests share the two processes (starting them is most of the time)."""
+    tmp_path = tmp_path_factory.mktemp("chat_scale")
     with server_database(tmp_path) as env, ExitStack() as stack:
         server = Server("", env)
         server.manage("migrate", "--noinput", "--verbosity", "0")
@@ -86,14 +87,15 @@ def open_session(base: str, widget_key: str) -> dict[str, Any]:
     return answer
 
 
-def visitor_socket(base: str, session: str) -> ClientConnection:
-    socket = connect(
+@contextmanager
+def visitor_socket(base: str, session: str) -> Iterator[ClientConnection]:
+    with connect(
         f"{base.replace('http', 'ws', 1)}/ws/chat/?session={session}",
         origin=Origin(base),
         open_timeout=10,
-    )
-    assert frame_of(socket, "ready")["type"] == "ready"
-    return socket
+    ) as socket:
+        assert frame_of(socket, "ready")["type"] == "ready"
+        yield socket
 
 
 def frame_of(socket: ClientConnection, frame_type: str, **match: Any) -> dict[str, Any]:
@@ -104,9 +106,15 @@ def frame_of(socket: ClientConnection, frame_type: str, **match: Any) -> dict[st
             return frame
 
 
-def signed_in_agent(base: str) -> httpx.Client:
+@contextmanager
+def signed_in_agent(base: str) -> Iterator[httpx.Client]:
     """An agent's browser: signed in through the login form; its cookies and CSRF token."""
-    client = httpx.Client(base_url=base, timeout=10)
+    with httpx.Client(base_url=base, timeout=10) as client:
+        client.headers.update(sign_in(client))
+        yield client
+
+
+def sign_in(client: httpx.Client) -> dict[str, str]:
     form = client.get("/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
     assert token is not None, form.text[:500]
@@ -115,18 +123,19 @@ def signed_in_agent(base: str) -> httpx.Client:
         data={"username": "ana", "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)},
     )
     assert signed.status_code == 302, signed.text[:500]
-    client.headers["X-CSRFToken"] = client.cookies["csrftoken"]
-    return client
+    return {"X-CSRFToken": client.cookies["csrftoken"]}
 
 
-def agent_socket(base: str, agent: httpx.Client) -> ClientConnection:
+@contextmanager
+def agent_socket(base: str, agent: httpx.Client) -> Iterator[ClientConnection]:
     cookie = "; ".join(f"{name}={value}" for name, value in agent.cookies.items())
-    return connect(
+    with connect(
         f"{base.replace('http', 'ws', 1)}/ws/inbox/",
         origin=Origin(base),
         additional_headers={"Cookie": cookie},
         open_timeout=10,
-    )
+    ) as socket:
+        yield socket
 
 
 def reply(agent: httpx.Client, conversation_id: int, text: str) -> None:
@@ -143,9 +152,11 @@ def send(socket: ClientConnection, text: str) -> dict[str, Any]:
 
 
 def test_visitor_on_one_process_and_agent_on_the_other_talk(pair: Pair) -> None:
-    agent = signed_in_agent(pair.second)
     session = open_session(pair.first, pair.widget_key)
-    with visitor_socket(pair.first, session["session"]) as visitor:
+    with (
+        signed_in_agent(pair.second) as agent,
+        visitor_socket(pair.first, session["session"]) as visitor,
+    ):
         with agent_socket(pair.second, agent) as inbox:
             ack = send(visitor, "Hello from process one")
             conversation_id = ack["conversation_id"]
@@ -161,15 +172,15 @@ def test_visitor_on_one_process_and_agent_on_the_other_talk(pair: Pair) -> None:
 def test_dropped_visitor_resumes_on_the_other_process_and_gets_each_reply_once(
     pair: Pair,
 ) -> None:
-    agent = signed_in_agent(pair.second)
     session = open_session(pair.first, pair.widget_key)
     with visitor_socket(pair.first, session["session"]) as visitor:
         ack = send(visitor, "Are you there?")
     conversation_id, last_seq = ack["conversation_id"], ack["seq"]
 
     texts = [f"Reply {n} while you were away" for n in (1, 2, 3)]
-    for text in texts:
-        reply(agent, conversation_id, text)
+    with signed_in_agent(pair.second) as agent:
+        for text in texts:
+            reply(agent, conversation_id, text)
 
     with visitor_socket(pair.second, session["session"]) as visitor:
         visitor.send(json.dumps({"type": "resume", "last_seq": last_seq}))
