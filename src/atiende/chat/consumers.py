@@ -178,6 +178,12 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
         except ActionError as exc:
             await self.error(error_code(exc), exc.detail, client_id)
             return
+        except Exception:
+            # Not stored (the database is busy or down): the client keeps the message and sends
+            # it again with the same client id; this socket and everyone else's go on.
+            logger.exception("could not store a visitor message")
+            await self.error("unavailable", _("Not sent yet; trying again."), client_id)
+            return
         if sent.conversation_id != self.conversation_id:
             await self.switch(sent.conversation_id)
             await self.send_json({"type": "conversation", "conversation_id": sent.conversation_id})
@@ -272,6 +278,9 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
             await self.error("unknown_action", exc.detail)
         except ActionError as exc:
             await self.error(error_code(exc), exc.detail)
+        except Exception:
+            logger.exception("the handler of button %r failed", name)
+            await self.error("unavailable", _("Something went wrong. Try again."))
 
     # --- from the channel layer -------------------------------------------------------------
 

@@ -223,6 +223,15 @@
   }
 
   function failed(data) {
+    if (data.client_id && data.code === "unavailable") {
+      // Not stored: keep it pending and send it again with the same client id.
+      setTimeout(function () {
+        state.pending.forEach(function (item) {
+          if (item.client_id === data.client_id) { frame({ type: "message", client_id: item.client_id, text: item.text }); }
+        });
+      }, 2000);
+      return;
+    }
     if (data.client_id) {
       state.pending = state.pending.filter(function (item) { return item.client_id !== data.client_id; });
       save();
