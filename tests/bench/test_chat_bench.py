@@ -1,0 +1,99 @@
+"""The chat bench, run small so that it keeps working: five visitors against the floor and
+against atiende on SQLite (agent bot included), then one SIGKILL restart with five visitors
+who resume. Figures are not asserted (benchmarks prove speed, tests do not); what is asserted is
+that the harness measures: messages were acknowledged, answered, stored, none lost, and every
+visitor resumed after the restart. The report's arithmetic is checked on its own below."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from bench.chat_report import losses, merge, restart_report
+
+from bench import bench_chat
+
+pytestmark = pytest.mark.xdist_group("chat_bench")
+
+
+def test_a_small_chat_bench_measures_floor_atiende_and_a_restart(tmp_path: Path) -> None:
+    bench_chat.main(
+        [
+            "--visitors", "5", "--step-seconds", "14", "--connect-seconds", "4",
+            "--interval", "1", "--restart-visitors", "5", "--restart-signals", "KILL",
+            "--restart-kill-after", "2", "--restart-send-after", "3", "--out", str(tmp_path),
+        ]
+    )  # fmt: skip
+    result = json.loads((tmp_path / "chat.json").read_text())
+    floor = json.loads((tmp_path / "chat_floor.json").read_text())
+
+    floor_step = floor["steps"][0]["summary"]
+    assert floor_step["sent"] > 0
+    assert floor_step["acked"] == floor_step["sent"]
+    assert floor_step["replies_received"] == floor_step["acked"]
+    assert floor_step["lost"] == 0
+
+    (run,) = result["atiende"]
+    assert run["engine"] == "sqlite"
+    step = run["steps"][0]
+    assert step["summary"]["connected"] == 5
+    assert step["summary"]["acked"] > 0
+    assert step["losses"]["persisted_visitor_messages"] >= step["summary"]["acked"]
+    assert step["summary"]["lost"] == 0
+    assert step["losses"]["stored_twice"] == 0
+    assert run["agent_bot"]["replies"] > 0
+
+    (restart,) = run["restart"]
+    assert restart["summary"]["signal"] == "SIGKILL"
+    assert restart["summary"]["resumed"] == 5
+    assert restart["summary"]["lost"] == 0
+    assert restart["summary"]["stored_twice"] == 0
+    assert result["ratios_to_floor"][0]["visitors"] == 5
+
+
+def visitor_side(**fields: object) -> dict[str, object]:
+    empty: dict[str, object] = {"visitors": 1, "connected": 1, "errors": {}}
+    return {**empty, **fields}
+
+
+def test_losses_count_what_was_acked_or_stored_but_never_arrived() -> None:
+    seen = merge(
+        [
+            visitor_side(acked_tokens=["a", "b"], reply_tokens=["a"], unacked_tokens=["c"]),
+            visitor_side(acked_tokens=["d"], reply_tokens=[], unacked_tokens=[]),
+        ]
+    )
+    counts = {
+        # "b" acked and stored; "d" acked but not stored; "c" unacked yet stored.
+        "inbound": {"a": [1, 100.0], "b": [1, 100.0], "c": [1, 100.0]},
+        # "a" received; "b" stored long before the end, never received; "x" stored too late.
+        "outbound": {"a": [1, 101.0], "b": [2, 102.0], "x": [1, 199.5]},
+        "other": 0,
+    }
+    found = losses(seen, counts, closed_at=200.0)
+    assert found["lost_acked_not_stored"] == 1
+    assert found["lost_stored_reply_not_received"] == 1  # "b"; "x" came too late to be received
+    assert found["replies_stored_after_visitors_left"] == 1
+    assert found["lost"] == 2
+    assert found["stored_twice"] == 1
+    assert found["unanswered"] == 1  # "d" has no stored reply
+    assert found["unacked_but_stored"] == 1
+
+
+def test_restart_report_times_resumes_from_the_kill() -> None:
+    clients = [visitor_side(resumes=[[10.0, 12.5], [10.2, 13.0]], disconnects=2, visitors=2)]
+    report = restart_report(
+        signal_name="SIGKILL",
+        killed_at=10.0,
+        stopped_at=10.1,
+        listening_at=12.0,
+        startup=1.9,
+        clients=clients,
+        counts={"inbound": {}, "outbound": {}, "other": 0},
+        closed_at=20.0,
+    )
+    assert report["summary"]["resumed"] == 2
+    assert report["summary"]["resume_all_s_after_kill"] == 3.0
+    assert report["summary"]["resume_all_s_after_listening"] == 1.0
+    assert report["summary"]["server_down_s"] == 2.0
