@@ -1,14 +1,18 @@
 """Intent (category) classification for triage.
 
-Features: TF-IDF over word 1-2-grams and character 2-5-grams (accents folded), concatenated
-with the multilingual sentence embedding; a linear SVM over them; probabilities by a softmax
-of the SVM's scores with a temperature chosen on a held-out fifth of the training data.
+Two linear models, fused: a linear SVM over TF-IDF word 1-2-grams and character 2-5-grams
+(accents folded), and a logistic regression over the multilingual sentence embedding. Their
+scores are added with a weight, and turned into probabilities by a softmax with a
+temperature; weight and temperature are chosen on a held-out fifth of the training data
+before both models are refitted on all of it. (Fusing the scores gives the same accuracy as
+one SVM over the concatenated features here, and trains several times faster.)
 The model is saved as one `.npz` (arrays only, loaded with `allow_pickle=False`) and one
 `.json` (labels, vocabularies, settings): no pickled code.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from collections.abc import Sequence
@@ -21,10 +25,14 @@ import numpy.typing as npt
 from atiende.assistant.ml.embedding import Embedder, default_embedder
 from atiende.assistant.ml.text import fold
 
-FORMAT = "atiende-intent/1"
-EMBEDDING_SCALE = 1.0
-SVM_C = 1.0
+FORMAT = "atiende-intent/2"
+SVM_C = 0.5
+EMBEDDING_C = 20.0
+# The embedding model's logits are ~10x the SVM's margins: weights are applied after /10.
+FUSION_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 TEMPERATURES = (1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
+DEFAULT_FUSION = 1.5
+DEFAULT_TEMPERATURE = 4.0
 
 
 def _vectorizers(
@@ -53,6 +61,18 @@ def _softmax(scores: npt.NDArray[np.float64], temperature: float) -> npt.NDArray
     return np.asarray(exp / exp.sum(axis=1, keepdims=True), dtype=np.float64)
 
 
+def _rows(
+    coef: Any, intercept: Any, classes: int
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """A fitted linear model's weights with one row per class (binary models have one)."""
+    weights = np.asarray(coef, dtype=np.float32)
+    bias = np.asarray(intercept, dtype=np.float32).reshape(-1)
+    if classes == 2 and weights.shape[0] == 1:
+        weights = np.vstack([-weights[0] / 2, weights[0] / 2])
+        bias = np.asarray([-bias[0] / 2, bias[0] / 2], dtype=np.float32)
+    return weights, bias
+
+
 class IntentClassifier:
     """Train from (text, label) pairs; predict (label, probability) per text."""
 
@@ -61,9 +81,11 @@ class IntentClassifier:
         self.labels: list[str] = []
         self._word: Any = None
         self._char: Any = None
-        self._coef: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
-        self._intercept: npt.NDArray[np.float32] = np.zeros(0, dtype=np.float32)
-        self.temperature = 1.0
+        empty = np.zeros((0, 0), dtype=np.float32)
+        self._text_coef, self._text_bias = empty, np.zeros(0, dtype=np.float32)
+        self._embedding_coef, self._embedding_bias = empty, np.zeros(0, dtype=np.float32)
+        self.fusion = DEFAULT_FUSION
+        self.temperature = DEFAULT_TEMPERATURE
 
     @property
     def embedder(self) -> Embedder:
@@ -71,21 +93,32 @@ class IntentClassifier:
             self._embedder = default_embedder()
         return self._embedder
 
-    def _features(self, texts: Sequence[str], *, fit: bool = False) -> Any:
-        from scipy.sparse import csr_matrix, hstack
+    def with_embedder(self, embedder: Embedder) -> IntentClassifier:
+        """The same trained model computing embeddings with another (same-model) embedder."""
+        clone = copy.copy(self)
+        clone._embedder = embedder
+        return clone
+
+    def _text_features(self, texts: Sequence[str], *, fit: bool = False) -> Any:
+        from scipy.sparse import hstack
 
         if fit:
-            word = self._word.fit_transform(texts)
-            char = self._char.fit_transform(texts)
-        else:
-            word = self._word.transform(texts)
-            char = self._char.transform(texts)
-        dense = self.embedder.encode(texts) * EMBEDDING_SCALE
-        return hstack([word, char, csr_matrix(dense)]).tocsr()
+            return hstack(
+                [self._word.fit_transform(texts), self._char.fit_transform(texts)]
+            ).tocsr()
+        return hstack([self._word.transform(texts), self._char.transform(texts)]).tocsr()
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> IntentClassifier:
+    def _fit_models(
+        self, text_matrix: Any, vectors: npt.NDArray[np.float32], targets: npt.NDArray[np.int64]
+    ) -> tuple[Any, Any]:
+        from sklearn.linear_model import LogisticRegression
         from sklearn.svm import LinearSVC
 
+        text_model = LinearSVC(C=SVM_C).fit(text_matrix, targets)
+        embedding_model = LogisticRegression(C=EMBEDDING_C, max_iter=300).fit(vectors, targets)
+        return text_model, embedding_model
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> IntentClassifier:
         if len(texts) != len(labels):
             raise ValueError("texts and labels differ in length")
         self.labels = sorted(set(labels))
@@ -93,51 +126,62 @@ class IntentClassifier:
             raise ValueError("an intent classifier needs at least two labels")
         index = {label: i for i, label in enumerate(self.labels)}
         targets = np.asarray([index[label] for label in labels], dtype=np.int64)
+        texts = list(texts)
         self._word, self._char = _vectorizers()
-        matrix = self._features(list(texts), fit=True)
-
-        self.temperature = self._choose_temperature(matrix, targets)
-        model = LinearSVC(C=SVM_C).fit(matrix, targets)
-        self._set_weights(model, len(self.labels))
+        text_matrix = self._text_features(texts, fit=True)
+        vectors = self.embedder.encode(texts)
+        self._choose_fusion(text_matrix, vectors, targets)
+        text_model, embedding_model = self._fit_models(text_matrix, vectors, targets)
+        classes = len(self.labels)
+        self._text_coef, self._text_bias = _rows(text_model.coef_, text_model.intercept_, classes)
+        self._embedding_coef, self._embedding_bias = _rows(
+            embedding_model.coef_, embedding_model.intercept_, classes
+        )
         return self
 
-    def _set_weights(self, model: Any, classes: int) -> None:
-        coef = np.asarray(model.coef_, dtype=np.float32)
-        intercept = np.asarray(model.intercept_, dtype=np.float32)
-        if classes == 2:
-            coef = np.vstack([-coef[0] / 2, coef[0] / 2])
-            intercept = np.asarray([-intercept[0] / 2, intercept[0] / 2], dtype=np.float32)
-        self._coef, self._intercept = coef, intercept
-
-    def _choose_temperature(self, matrix: Any, targets: npt.NDArray[np.int64]) -> float:
-        """The softmax temperature with the lowest log-loss on a held-out fifth."""
-        from sklearn.svm import LinearSVC
-
+    def _choose_fusion(
+        self, text_matrix: Any, vectors: npt.NDArray[np.float32], targets: npt.NDArray[np.int64]
+    ) -> None:
+        """Fusion weight (best accuracy) and temperature (lowest log-loss) on a held-out
+        fifth; the defaults when there is too little data to hold any back."""
         rng = np.random.default_rng(0)
         order = rng.permutation(len(targets))
         cut = len(order) // 5
         held, kept = order[:cut], order[cut:]
-        if cut < 10 or len(set(targets[kept].tolist())) < len(self.labels):
-            return 4.0
-        model = LinearSVC(C=SVM_C).fit(matrix[kept], targets[kept])
-        scores = np.asarray(model.decision_function(matrix[held]), dtype=np.float64)
-        if scores.ndim == 1:
-            scores = np.stack([-scores / 2, scores / 2], axis=1)
-        best, best_loss = 4.0, math.inf
+        classes = len(self.labels)
+        if cut < 20 or len(set(targets[kept].tolist())) < classes:
+            self.fusion, self.temperature = DEFAULT_FUSION, DEFAULT_TEMPERATURE
+            return
+        text_model, embedding_model = self._fit_models(
+            text_matrix[kept], vectors[kept], targets[kept]
+        )
+        text_w, text_b = _rows(text_model.coef_, text_model.intercept_, classes)
+        emb_w, emb_b = _rows(embedding_model.coef_, embedding_model.intercept_, classes)
+        text_scores = np.asarray(text_matrix[held] @ text_w.T + text_b, dtype=np.float64)
+        embedding_scores = np.asarray(vectors[held] @ emb_w.T + emb_b, dtype=np.float64) / 10
+        truth = targets[held]
+        best_accuracy = -1.0
+        for weight in FUSION_WEIGHTS:
+            accuracy = float(((text_scores + weight * embedding_scores).argmax(1) == truth).mean())
+            if accuracy > best_accuracy + 1e-9:
+                best_accuracy, self.fusion = accuracy, weight
+        fused = text_scores + self.fusion * embedding_scores
+        best_loss = math.inf
         for temperature in TEMPERATURES:
-            probabilities = _softmax(scores, temperature)
-            loss = -float(
-                np.mean(np.log(probabilities[np.arange(len(held)), targets[held]] + 1e-12))
-            )
+            probabilities = _softmax(fused, temperature)
+            loss = -float(np.mean(np.log(probabilities[np.arange(len(truth)), truth] + 1e-12)))
             if loss < best_loss:
-                best, best_loss = temperature, loss
-        return best
+                best_loss, self.temperature = loss, temperature
 
     def scores(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Fused per-label scores (before the softmax)."""
         if not self.labels:
             raise ValueError("the classifier is not trained")
-        matrix = self._features(list(texts))
-        return np.asarray(matrix @ self._coef.T + self._intercept, dtype=np.float64)
+        texts = list(texts)
+        text_scores = self._text_features(texts) @ self._text_coef.T + self._text_bias
+        vectors = self.embedder.encode(texts)
+        embedding_scores = (vectors @ self._embedding_coef.T + self._embedding_bias) / 10
+        return np.asarray(text_scores + self.fusion * embedding_scores, dtype=np.float64)
 
     def predict_proba(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         return _softmax(self.scores(texts), self.temperature)
@@ -155,14 +199,17 @@ class IntentClassifier:
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(
             path.with_suffix(".npz"),
-            coef=self._coef,
-            intercept=self._intercept,
+            text_coef=self._text_coef,
+            text_bias=self._text_bias,
+            embedding_coef=self._embedding_coef,
+            embedding_bias=self._embedding_bias,
             word_idf=np.asarray(self._word.idf_, dtype=np.float64),
             char_idf=np.asarray(self._char.idf_, dtype=np.float64),
         )
         meta = {
             "format": FORMAT,
             "labels": self.labels,
+            "fusion": self.fusion,
             "temperature": self.temperature,
             "embedding_dimension": self.embedder.dimension,
             "word_vocabulary": {term: int(i) for term, i in self._word.vocabulary_.items()},
@@ -175,16 +222,19 @@ class IntentClassifier:
         path = Path(path)
         meta = json.loads(path.with_suffix(".json").read_text("utf-8"))
         if meta.get("format") != FORMAT:
-            raise ValueError(f"not an intent model: {path}")
+            raise ValueError(f"not an intent model of this version: {path}")
         classifier = cls(embedder)
         classifier.labels = [str(label) for label in meta["labels"]]
+        classifier.fusion = float(meta["fusion"])
         classifier.temperature = float(meta["temperature"])
         classifier._word, classifier._char = _vectorizers(
             meta["word_vocabulary"], meta["char_vocabulary"]
         )
         with np.load(path.with_suffix(".npz"), allow_pickle=False) as arrays:
-            classifier._coef = np.asarray(arrays["coef"], dtype=np.float32)
-            classifier._intercept = np.asarray(arrays["intercept"], dtype=np.float32)
+            classifier._text_coef = np.asarray(arrays["text_coef"], dtype=np.float32)
+            classifier._text_bias = np.asarray(arrays["text_bias"], dtype=np.float32)
+            classifier._embedding_coef = np.asarray(arrays["embedding_coef"], dtype=np.float32)
+            classifier._embedding_bias = np.asarray(arrays["embedding_bias"], dtype=np.float32)
             classifier._word.idf_ = arrays["word_idf"]
             classifier._char.idf_ = arrays["char_idf"]
         return classifier

@@ -41,7 +41,6 @@ class BM25Index:
             language: defaultdict(list) for language in self.languages
         }
         lengths = np.zeros(self.size, dtype=np.float64)
-        counts_by_language: Counter[str] = Counter()
         document_frequency: dict[str, Counter[str]] = {lang: Counter() for lang in self.languages}
         for position, (language, fields) in enumerate(documents):
             frequencies: dict[str, float] = defaultdict(float)
@@ -49,7 +48,6 @@ class BM25Index:
                 for term in terms(field.text, language):
                     frequencies[term] += field.weight
             lengths[position] = sum(frequencies.values())
-            counts_by_language[language] += 1
             for term, frequency in frequencies.items():
                 self._postings[language][term].append((position, frequency))
                 document_frequency[language][term] += 1
@@ -61,9 +59,12 @@ class BM25Index:
             )
             for language in self.languages
         }
+        # Document frequencies over the whole collection: with per-language counts, a help
+        # center with one Spanish article would give every Spanish term an IDF near zero.
+        total = len(documents)
         self._idf = {
             language: {
-                term: math.log(1 + (counts_by_language[language] - df + 0.5) / (df + 0.5))
+                term: math.log(1 + (total - df + 0.5) / (df + 0.5))
                 for term, df in document_frequency[language].items()
             }
             for language in self.languages

@@ -130,6 +130,8 @@ URGENT_PHRASES: dict[str, tuple[str, ...]] = {
     ),
     "es": (
         "cobrado dos veces",
+        "cobraron dos veces",
+        "cobran dos veces",
         "cobro doble",
         "doble cargo",
         "no puedo entrar",

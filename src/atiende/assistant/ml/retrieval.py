@@ -9,6 +9,7 @@ Embeddings are language-independent, so a Spanish question finds an English arti
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -137,6 +138,12 @@ class Retriever:
             self._classifier = _ExampleClassifier(
                 self._unit_vectors, self._unit_owner, len(self.documents)
             )
+
+    def with_embedder(self, embedder: Embedder) -> Retriever:
+        """The same index answering queries through another (same-model) embedder."""
+        clone = copy.copy(self)
+        clone.embedder = embedder
+        return clone
 
     def __len__(self) -> int:
         return len(self.documents)
