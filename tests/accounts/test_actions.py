@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -14,6 +16,8 @@ from atiende.accounts.models import (
     Refund,
     Subscription,
 )
+from atiende.accounts.provider import get_provider
+from atiende.accounts.types import AccountRef
 from atiende.conversations.models import Direction, Message
 from atiende.core.errors import ActionError, Conflict, NotFound
 from atiende.core.models import Event
@@ -247,3 +251,35 @@ def test_actions_on_a_contact_without_a_linked_account(
     assert reads.summary(stranger) is None
     with pytest.raises(NotFound, match="No account is linked"):
         actions.preview_pause(world.agent, stranger)
+
+
+def test_a_request_that_died_midway_is_finished_by_its_retry_exactly_once(
+    world: AccountWorld,
+) -> None:
+    same = key()
+    first = actions.do_refund(
+        world.agent, world.contact, idempotency_key=same, charge_id="ch_1", amount=300
+    )
+    # As if the process had died after the provider refunded and before atiende recorded it.
+    AccountAction.objects.filter(pk=first.action_id).update(
+        status="running", updated_at=timezone.now() - timedelta(minutes=5)
+    )
+
+    retried = actions.do_refund(
+        world.agent, world.contact, idempotency_key=same, charge_id="ch_1", amount=300
+    )
+
+    assert (retried.status, retried.reference) == ("done", first.reference)
+    assert Charge.objects.get(pk=world.charge.pk).refunded == 300
+    assert Refund.objects.count() == 1
+
+
+def test_every_built_in_verb_applies_once_per_key(world: AccountWorld) -> None:
+    provider = get_provider()
+    ref = AccountRef("builtin", "user-1")
+
+    provider.apply(ref, "pause", {"months": 1}, idempotency_key="pause-key-1")
+    again = provider.apply(ref, "pause", {"months": 1}, idempotency_key="pause-key-1")
+
+    assert again.details["paused_until"]
+    assert Subscription.objects.get(account=world.account).version == 1

@@ -13,6 +13,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -36,6 +37,9 @@ from atiende.people.models import Contact, User
 MIN_KEY, MAX_KEY = 8, 200
 # How long a duplicate request waits for the first one with its key to finish.
 REPLAY_WAIT_SECONDS = 15.0
+# A request still "running" after this long died midway (a crash, a killed worker): a retry with
+# its key takes it over. Safe because providers apply a key at most once.
+STALE_AFTER = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -167,9 +171,21 @@ def replay(key: str, verb: str, params_digest: str, contact: Contact) -> Outcome
             raise Conflict(_("This idempotency key was already used for a different action."))
         if action.status != ActionStatus.RUNNING:
             return outcome_of(action, replayed=True)
+        if action.updated_at < timezone.now() - STALE_AFTER and _take_over(action):
+            return execute(action)
         if time.monotonic() > deadline:
             raise Conflict(_("The same action is still being carried out; try again shortly."))
         time.sleep(0.05)
+
+
+def _take_over(action: AccountAction) -> bool:
+    """Claim a stale running action (one of several retries wins)."""
+    now = timezone.now()
+    claimed = AccountAction.objects.filter(
+        pk=action.pk, status=ActionStatus.RUNNING, updated_at=action.updated_at
+    ).update(updated_at=now)
+    action.updated_at = now
+    return claimed == 1
 
 
 def check_key(key: str) -> str:

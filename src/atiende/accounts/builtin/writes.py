@@ -4,6 +4,7 @@ re-checks the quote under that lock, and is idempotent on the action's key."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from atiende.accounts.models import (
     Invoice,
     PaymentMethod,
     Plan,
+    ProviderReceipt,
     Refund,
     Subscription,
     SubscriptionStatus,
@@ -212,35 +214,50 @@ def freeze(account: Account, params: dict[str, Any], *, frozen: bool) -> Applied
     return Applied(details={"withdrawals": held})
 
 
+def _apply(account: Account, verb: str, params: dict[str, Any], key: str) -> Applied:
+    if verb == "change_plan":
+        return change_plan(account, params, key)
+    if verb == "pause":
+        return pause(account, params)
+    if verb == "resume":
+        return resume(account, params)
+    if verb == "cancel":
+        return cancel(account, params, key)
+    if verb == "refund":
+        return refund(account, params, key)
+    if verb == "grant_credit":
+        return grant_credit(account, params, key)
+    if verb == "add_family_member":
+        quoted = quote(account, verb, params)
+        FamilyMember.objects.create(
+            account=account,
+            email=quoted.details["email"],
+            name=str(params.get("name") or "")[:200],
+        )
+        return Applied()
+    if verb == "remove_family_member":
+        quoted = quote(account, verb, params)
+        FamilyMember.objects.filter(account=account, email=quoted.details["email"]).delete()
+        return Applied()
+    if verb in {"freeze_withdrawals", "unfreeze_withdrawals"}:
+        return freeze(account, params, frozen=verb == "freeze_withdrawals")
+    # send_payment_link: atiende's own single-use link page serves the built-in provider.
+    quote(account, verb, params)
+    return Applied()
+
+
 def apply(ref: AccountRef, verb: str, params: dict[str, Any], key: str) -> Applied:
+    """Do `verb` once per key: a key applied before returns its receipt, unchanged."""
     with transaction.atomic():
         account = locked_account(ref)
-        if verb == "change_plan":
-            return change_plan(account, params, key)
-        if verb == "pause":
-            return pause(account, params)
-        if verb == "resume":
-            return resume(account, params)
-        if verb == "cancel":
-            return cancel(account, params, key)
-        if verb == "refund":
-            return refund(account, params, key)
-        if verb == "grant_credit":
-            return grant_credit(account, params, key)
-        if verb == "add_family_member":
-            quoted = quote(account, verb, params)
-            FamilyMember.objects.create(
-                account=account,
-                email=quoted.details["email"],
-                name=str(params.get("name") or "")[:200],
-            )
-            return Applied()
-        if verb == "remove_family_member":
-            quoted = quote(account, verb, params)
-            FamilyMember.objects.filter(account=account, email=quoted.details["email"]).delete()
-            return Applied()
-        if verb in {"freeze_withdrawals", "unfreeze_withdrawals"}:
-            return freeze(account, params, frozen=verb == "freeze_withdrawals")
-        # send_payment_link: atiende's own single-use link page serves the built-in provider.
-        quote(account, verb, params)
-        return Applied()
+        receipt = ProviderReceipt.objects.filter(idempotency_key=key).first()
+        if receipt is not None:
+            return Applied(reference=receipt.reference, details=receipt.details)
+        applied = _apply(account, verb, params, key)
+        ProviderReceipt.objects.create(
+            idempotency_key=key,
+            verb=verb,
+            reference=applied.reference,
+            details=json.loads(json.dumps(applied.details, default=str)),
+        )
+        return applied

@@ -258,3 +258,22 @@ class FamilyMember(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class ProviderReceipt(models.Model):
+    """What the built-in provider did for an idempotency key, written in the same transaction as
+    the change itself: applying the same key again returns this instead of acting twice (the
+    guarantee the HTTP contract asks of a business's back end)."""
+
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    verb = models.CharField(max_length=40)
+    reference = models.CharField(max_length=100, blank=True)
+    details = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("provider receipt")
+        verbose_name_plural = _("provider receipts")
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.idempotency_key}"
