@@ -136,7 +136,9 @@ def _tell_customer(agent: User, conversation: Conversation, grant: Grant, token:
 
     with translation.override(_customer_language(grant.contact, conversation)):
         text = messages.request_text(grant, approval_link(grant, token))
-    send_reply(agent, conversation, text=text)
+    message = send_reply(agent, conversation, text=text)
+    grant.request_message_id = message.pk
+    grant.save(update_fields=["request_message_id"])
 
 
 def _event_data(grant: Grant, **extra: Any) -> dict[str, Any]:

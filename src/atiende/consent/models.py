@@ -63,6 +63,8 @@ class Grant(models.Model):
     # SHA-256 of the single-use approval token: the token itself is only ever in the link.
     token_hash = models.CharField(max_length=64, unique=True)
     token_used_at = models.DateTimeField(null=True, blank=True)
+    # The public message that asked the customer (its chat quick-reply buttons answer it).
+    request_message_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     requested_at = models.DateTimeField(_("requested"), default=timezone.now)
     request_expires_at = models.DateTimeField(_("request expires"))
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
