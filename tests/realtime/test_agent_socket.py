@@ -199,8 +199,8 @@ def test_viewing_a_chat_marks_it_read(factory: Factory) -> None:
 
         await communicator.send_json_to({"type": "watch", "conversation_id": conversation.pk})
         await communicator.send_json_to({"type": "seen", "conversation_id": conversation.pk})
-        await communicator.send_json_to({"type": "ping"})
-        await next_of(communicator, "pong")
+        read = await next_of(communicator, "read")
+        assert read == {"type": "read", "conversation_id": conversation.pk, "seq": 1}
         marker = await database_sync_to_async(ChatRead.objects.get)(conversation=conversation)
         assert marker.seq == 1
         await communicator.disconnect()

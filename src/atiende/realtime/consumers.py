@@ -124,7 +124,12 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channe
         elif kind == "seen":
             conversation_id = content.get("conversation_id")
             if conversation_id == self.watching and isinstance(conversation_id, int):
-                await agent_state.mark_read(self.user_id, conversation_id)
+                seq = await agent_state.mark_read(self.user_id, conversation_id)
+                if seq is not None:
+                    # The page refreshes its unread counts.
+                    await self.send_json(
+                        {"type": "read", "conversation_id": conversation_id, "seq": seq}
+                    )
         elif kind == "watch":
             await self.watch(content.get("conversation_id"))
         elif kind == "typing":

@@ -423,6 +423,8 @@
         refreshAll(); // too much was missed to replay: reload the fragments instead
       } else if (message.type === "visitor_typing") {
         onVisitorTyping(message);
+      } else if (message.type === "read") {
+        refreshChats(); // this chat is read now: its unread count goes
       } else if (message.type === "notify") {
         alertAgent(message.text, message.conversation_id);
         refreshChats();
