@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from ninja import File, Form, Router, Schema, UploadedFile
+from ninja.security import HttpBearer
 from pydantic import Field
 
 from atiende.api.files import read_uploads
@@ -25,6 +26,18 @@ from atiende.core.errors import ActionError, NotAllowed
 from atiende.core.ratelimit import client_address
 
 router = Router(tags=["chat"])
+
+
+class ChatSessionAuth(HttpBearer):
+    """`Authorization: Bearer <session>`: a visitor session from `POST sessions`."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> VisitorContext | None:
+        return authenticate(token)
+
+
+SESSION_AUTH = ChatSessionAuth()
+# The widget's configuration and opening a session need no credential (the widget key is public).
+PUBLIC = {"security": [{}]}
 
 ALLOW_HEADERS = "Authorization, Content-Type"
 ALLOW_METHODS = "GET, POST, OPTIONS"
@@ -112,10 +125,8 @@ def _widget(widget_key: str) -> ChatWidget:
 
 
 def _visitor(request: HttpRequest, widget: ChatWidget) -> VisitorContext:
-    header = request.headers.get("Authorization", "")
-    scheme, _space, token = header.partition(" ")
-    context = authenticate(token.strip(), widget.key) if scheme.lower() == "bearer" else None
-    if context is None:
+    context = getattr(request, "auth", None)
+    if not isinstance(context, VisitorContext) or context.widget_pk != widget.pk:
         error = ActionError(_("Your chat session has expired; open a new one."))
         error.status_code = 401
         raise error
@@ -134,7 +145,7 @@ def _call(request: HttpRequest, widget_key: str, work: Any) -> HttpResponse:
         return _error(request, widget, error)
 
 
-@router.get("/{widget_key}/config", response={200: dict[str, Any], **ERRORS})
+@router.get("/{widget_key}/config", response={200: dict[str, Any], **ERRORS}, openapi_extra=PUBLIC)
 def config(request: HttpRequest, widget_key: str, language: str = "") -> HttpResponse:
     def work(widget: ChatWidget) -> dict[str, Any]:
         return widget_config(widget, widget_language(widget, language or request.LANGUAGE_CODE))
@@ -142,7 +153,7 @@ def config(request: HttpRequest, widget_key: str, language: str = "") -> HttpRes
     return _call(request, widget_key, work)
 
 
-@router.post("/{widget_key}/sessions", response={200: SessionOut, **ERRORS})
+@router.post("/{widget_key}/sessions", response={200: SessionOut, **ERRORS}, openapi_extra=PUBLIC)
 def sessions(request: HttpRequest, widget_key: str, payload: SessionIn) -> HttpResponse:
     def work(widget: ChatWidget) -> dict[str, Any]:
         if request.headers.get("Origin") and _origin_allowed(request, widget) is None:
@@ -174,7 +185,7 @@ def sessions(request: HttpRequest, widget_key: str, payload: SessionIn) -> HttpR
     return _call(request, widget_key, work)
 
 
-@router.get("/{widget_key}/messages", response={200: MessagesOut, **ERRORS})
+@router.get("/{widget_key}/messages", response={200: MessagesOut, **ERRORS}, auth=SESSION_AUTH)
 def messages(request: HttpRequest, widget_key: str, after: int = 0) -> HttpResponse:
     def work(widget: ChatWidget) -> dict[str, Any]:
         return {"results": actions.history(_visitor(request, widget), max(after, 0))}
@@ -186,7 +197,7 @@ def _sent(sent: actions.Sent) -> dict[str, Any]:
     return {"client_id": sent.client_id, "seq": sent.seq, "conversation_id": sent.conversation_id}
 
 
-@router.post("/{widget_key}/messages", response={200: SentOut, **ERRORS})
+@router.post("/{widget_key}/messages", response={200: SentOut, **ERRORS}, auth=SESSION_AUTH)
 def send(request: HttpRequest, widget_key: str, payload: MessageIn) -> HttpResponse:
     def work(widget: ChatWidget) -> dict[str, Any]:
         sent = actions.send_message(
@@ -200,7 +211,7 @@ def send(request: HttpRequest, widget_key: str, payload: MessageIn) -> HttpRespo
     return _call(request, widget_key, work)
 
 
-@router.post("/{widget_key}/attachments", response={200: SentOut, **ERRORS})
+@router.post("/{widget_key}/attachments", response={200: SentOut, **ERRORS}, auth=SESSION_AUTH)
 def attach(
     request: HttpRequest,
     widget_key: str,
@@ -222,7 +233,7 @@ def attach(
     return _call(request, widget_key, work)
 
 
-@router.post("/{widget_key}/email", response={200: dict[str, Any], **ERRORS})
+@router.post("/{widget_key}/email", response={200: dict[str, Any], **ERRORS}, auth=SESSION_AUTH)
 def email(request: HttpRequest, widget_key: str, payload: EmailIn) -> HttpResponse:
     def work(widget: ChatWidget) -> dict[str, Any]:
         actions.leave_email(_visitor(request, widget), payload.email, payload.name)
@@ -231,7 +242,7 @@ def email(request: HttpRequest, widget_key: str, payload: EmailIn) -> HttpRespon
     return _call(request, widget_key, work)
 
 
-@router.post("/{widget_key}/read", response={200: dict[str, Any], **ERRORS})
+@router.post("/{widget_key}/read", response={200: dict[str, Any], **ERRORS}, auth=SESSION_AUTH)
 def read(request: HttpRequest, widget_key: str, payload: ReadIn) -> HttpResponse:
     def work(widget: ChatWidget) -> dict[str, Any]:
         moved = actions.mark_read(_visitor(request, widget), payload.seq)
