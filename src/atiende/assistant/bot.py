@@ -23,7 +23,7 @@ from django.db import transaction
 from atiende.assistant import actions
 from atiende.assistant.answers import Answer, extractive, feedback_prompt, generated
 from atiende.assistant.config import BotConfig, bot_config
-from atiende.assistant.knowledge import Knowledge, current_knowledge, current_policy
+from atiende.assistant.knowledge import Knowledge, current_knowledge, decide
 from atiende.assistant.ml.language import detect_language
 from atiende.assistant.ml.retrieval import Hit
 from atiende.assistant.models import BotState, BotStatus, BotTurn, Outcome, Triage
@@ -131,7 +131,7 @@ def respond(situation: Situation) -> None:
     if knowledge.retriever is None:
         _hand_off(situation, "no articles", language)
         return
-    decision = current_policy().decide(question, knowledge.retriever)
+    decision = decide(question, knowledge)
     best = decision.answer
     if best is None:
         _hand_off(

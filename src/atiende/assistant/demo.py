@@ -16,7 +16,7 @@ from atiende.assistant.phrases import SENSITIVE_TERMS
 from atiende.conversations.models import Conversation
 from atiende.core.errors import ActionError
 from atiende.demo import extensions as demo_extensions
-from atiende.inboxes.models import ChannelKind, Inbox
+from atiende.inboxes.models import Inbox
 
 logger = logging.getLogger(__name__)
 
@@ -91,10 +91,11 @@ def _enable_bot(inbox: Inbox) -> None:
 
 
 def load(builder: Any) -> None:
-    for inbox in Inbox.objects.filter(
-        channel__in=(ChannelKind.WEBFORM, ChannelKind.CHAT), is_active=True
-    ):
-        _enable_bot(inbox)
+    # Sonora's Help forms and website chat: its help center answers Sonora's questions only
+    # (other demo businesses' inboxes keep the bot off).
+    for key in ("en", "es", "chat"):
+        if key in builder.inboxes:
+            _enable_bot(builder.inboxes[key])
     categories = {}
     for slug, name, team, sensitive, marker in CATEGORIES:
         categories[marker] = Category.objects.create(

@@ -12,13 +12,13 @@ questions, a part of which is held out of the index to measure on (`calibrate`).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import transaction
 
-from atiende.assistant.ml.answering import AnswerPolicy
-from atiende.assistant.ml.retrieval import Document, Retriever
+from atiende.assistant.ml.answering import AnswerPolicy, Decision
+from atiende.assistant.ml.retrieval import Candidate, Document, Retriever
 from atiende.assistant.models import BotPolicy
 from atiende.core import events
 from atiende.core.models import Event
@@ -150,9 +150,14 @@ def measure(articles: list[ArticleDocument]) -> Calibration | None:
     knowledge = build_knowledge(articles, "", {(key, q) for q, key in heldout})
     assert knowledge.retriever is not None
     retriever = knowledge.retriever
-    ranked = [retriever.candidates(question, limit=5) for question, _key in heldout]
+    # Another translation of the right article is a right answer: judge by article, not by
+    # translation (the policy compares keys).
+    ranked = [
+        [replace(candidate, key=_article_of(candidate.key)) for candidate in candidates]
+        for candidates in (ranked_articles(retriever, question) for question, _key in heldout)
+    ]
     policy = AnswerPolicy.calibrate_ranked(
-        ranked, [key for _question, key in heldout], target_precision=TARGET_PRECISION
+        ranked, [_article_of(key) for _question, key in heldout], target_precision=TARGET_PRECISION
     )
     scored = []
     for candidates, (_question, key) in zip(ranked, heldout, strict=True):
@@ -160,7 +165,7 @@ def measure(articles: list[ArticleDocument]) -> Calibration | None:
         # Below the out-of-scope gate the bot never answers, whatever the confidence.
         if not candidates or candidates[0].similarity < policy.gate:
             confidence = 0.0
-        correct = bool(candidates) and _same_article(candidates[0].key, key)
+        correct = bool(candidates) and candidates[0].key == _article_of(key)
         scored.append((confidence, correct))
     curve = precision_coverage(scored)
     return Calibration(
@@ -168,9 +173,33 @@ def measure(articles: list[ArticleDocument]) -> Calibration | None:
     )
 
 
-def _same_article(found: str, expected: str) -> bool:
-    # Another translation of the right article is a right answer.
-    return found.split(":", 1)[0] == expected.split(":", 1)[0]
+def ranked_articles(retriever: Retriever, question: str, limit: int = 5) -> list[Candidate]:
+    """The best candidates, one per article (its best translation): two translations of one
+    article are not rivals, so the runner-up that measures the lead is another article."""
+    seen: set[str] = set()
+    result = []
+    for candidate in retriever.candidates(question, limit=limit * 3):
+        article = _article_of(candidate.key)
+        if article not in seen:
+            seen.add(article)
+            result.append(candidate)
+        if len(result) == limit:
+            break
+    return result
+
+
+def decide(question: str, knowledge: Knowledge) -> Decision:
+    """The live policy's decision on `question` against `knowledge`."""
+    if knowledge.retriever is None:
+        return Decision(None, 0.0, (), "no_articles")
+    decision, _confidence = current_policy().decide_candidates(
+        ranked_articles(knowledge.retriever, question)
+    )
+    return decision
+
+
+def _article_of(key: str) -> str:
+    return key.split(":", 1)[0]
 
 
 def calibrate(actor: User | None = None) -> BotPolicy | None:
