@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from django.test import Client
 from django.utils import timezone
 
 from atiende.accounts.models import AccountAction, ApprovalRequest, Refund
+from atiende.api.tokens import create_token
 from atiende.consent import grants
 from atiende.consent.models import Grant, GrantStatus, GrantUse
 from atiende.conversations.models import Direction
@@ -239,9 +241,38 @@ def test_agents_who_cannot_see_the_conversation_get_404_everywhere(
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(world: AccountWorld) -> None:
-    from django.test import Client
-
     response = Client().get(panel_url(world))
 
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_an_api_token_reads_the_activity_only_while_the_grant_is_in_force(
+    world: AccountWorld,
+) -> None:
+    grant = grant_activity(world)
+    headers = {"Authorization": f"Bearer {create_token(world.agent)[1]}"}
+    client = Client()
+
+    during = client.get(
+        f"/api/grants/{grant.pk}/activity", {"only_errors": "true"}, headers=headers
+    )
+    grants.revoke_grant(world.contact, grant.pk)
+    after = client.get(f"/api/grants/{grant.pk}/activity", headers=headers)
+
+    assert during.status_code == 200
+    assert [entry["code"] for entry in during.json()] == ["E_DRM_4012"]
+    assert after.status_code == 403
+    assert GrantUse.objects.get().detail == "API"
+
+
+def test_a_supervisor_cannot_read_under_an_agents_grant(
+    factory: Factory, world: AccountWorld
+) -> None:
+    grant = grant_activity(world)
+    headers = {"Authorization": f"Bearer {create_token(world.supervisor)[1]}"}
+
+    response = Client().get(f"/api/grants/{grant.pk}/activity", headers=headers)
+
+    assert response.status_code == 403
+    assert not GrantUse.objects.exists()

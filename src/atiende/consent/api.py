@@ -7,19 +7,24 @@ so a token holder loses access the moment the grant is revoked or expires.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from atiende.accounts.linking import account_for_contact
+from atiende.accounts.provider import get_provider
 from atiende.api.auth import AGENT_AUTH, CUSTOMER_AUTH, agent_of, customer_of
 from atiende.api.params import IdPath
 from atiende.api.schemas import Error
 from atiende.consent import grants
 from atiende.consent.messages import use_label
-from atiende.consent.models import Grant
+from atiende.consent.models import Grant, Scope
 from atiende.conversations.access import access_contact_by_id, access_conversation_by_id
+from atiende.core.errors import NotAllowed, NotFound
 
 router = Router(tags=["consent"])
 
@@ -57,6 +62,18 @@ class GrantOut(Schema):
 
 class CustomerGrantOut(GrantOut):
     uses: list[GrantUseOut]
+
+
+class ActivityOut(Schema):
+    id: str
+    kind: str
+    occurred_at: datetime
+    is_error: bool
+    device: str
+    app_version: str
+    country: str
+    code: str
+    message: str
 
 
 class GrantStatusOut(Schema):
@@ -200,3 +217,34 @@ def deny_my_grant(request: HttpRequest, grant_id: IdPath) -> GrantOut:
 )
 def revoke_my_grant(request: HttpRequest, grant_id: IdPath) -> GrantOut:
     return present(grants.revoke_grant(customer_of(request), grant_id))
+
+
+@router.get(
+    "/{grant_id}/activity",
+    response={200: list[ActivityOut], **ERRORS},
+    auth=AGENT_AUTH,
+    operation_id="grant_activity",
+)
+def grant_activity(
+    request: HttpRequest,
+    grant_id: IdPath,
+    only_errors: bool = False,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[ActivityOut]:
+    """The customer's activity log, read under the caller's own "activity" grant (logged for
+    the customer). Refused (403) the moment the grant is revoked or expires."""
+    agent = agent_of(request)
+    grant = grants.access_grant_for_agent(agent, grant_id)
+    if grant.agent_id != agent.pk:
+        raise NotAllowed(_("Only the agent the customer approved may read under a grant."))
+    if grant.scope != Scope.ACTIVITY:
+        raise NotAllowed(_("This grant does not cover the activity log."))
+    current = grants.require_grant(agent, grant.contact, Scope.ACTIVITY)
+    provider = get_provider()
+    ref = account_for_contact(grant.contact, provider)
+    if ref is None:
+        raise NotFound(_("No account is linked to this customer."))
+    entries = provider.activity(ref, errors_only=only_errors, since=since, until=until)
+    grants.record_use(current, "activity.read", "API")
+    return [ActivityOut(**asdict(entry)) for entry in entries]
