@@ -13,9 +13,10 @@ class WorkflowConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_out
 
         from atiende.conversations import extensions
-        from atiende.workflow import subscribers, timeline
+        from atiende.workflow import demo, subscribers, timeline
 
         subscribers.subscribe()
         user_logged_out.connect(subscribers.on_logged_out, dispatch_uid="workflow-signed-out")
         extensions.register_panel("routing", "workflow:routing_panel", order=5)
         timeline.register()
+        demo.register()
