@@ -14,7 +14,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from atiende.chat import extensions, limits
-from atiende.chat.models import ChatWidget
+from atiende.chat.models import ChatState, ChatWidget
 from atiende.conversations import actions
 from atiende.conversations.models import Conversation, Direction, Message
 from atiende.core import tasks
@@ -416,6 +416,23 @@ def test_a_failed_write_leaves_the_message_to_resend_and_the_socket_open(
         await client.send_json_to({"type": "message", "client_id": "c-" + "9" * 10, "text": "Hi"})
         assert (await next_of(client, "ack"))["seq"] == 1
         assert await count_messages() == 1
+        await client.disconnect()
+
+    run(scenario)
+
+
+def test_the_page_announced_before_the_first_message_is_kept(widget: ChatWidget) -> None:
+    session = open_session(widget)["session"]
+
+    async def scenario() -> None:
+        client = await connected(session)
+        await client.send_json_to({"type": "page", "url": "https://sonora.example/plans"})
+        await client.send_json_to({"type": "message", "client_id": "c-" + "a" * 10, "text": "Hi"})
+        ack = await next_of(client, "ack")
+        page = await database_sync_to_async(
+            lambda: ChatState.objects.get(conversation_id=ack["conversation_id"]).page_url
+        )()
+        assert page == "https://sonora.example/plans"
         await client.disconnect()
 
     run(scenario)

@@ -187,6 +187,9 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
         if sent.conversation_id != self.conversation_id:
             await self.switch(sent.conversation_id)
             await self.send_json({"type": "conversation", "conversation_id": sent.conversation_id})
+            if self.page_url:
+                # The page was announced before there was a conversation to keep it on.
+                await set_page(self.context, self.page_url)
         self.max_seq = max(self.max_seq, sent.seq)
         await self.send_json(
             {

@@ -261,6 +261,11 @@
       bubble.dataset.seq = data.seq;
       bubble.classList.remove("pending");
       setNote(bubble, "");
+      if ((data.attachments || []).length && !bubble.querySelector(".file")) {
+        // An upload: show the stored file in place of its local name.
+        bubble.querySelector(".text").textContent = data.text;
+        data.attachments.forEach(function (item) { addAttachment(bubble, item); });
+      }
       return;
     }
     bubble = bubbleFor(data.direction === "inbound" ? "mine" : "theirs", data.client_id);
