@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from atiende.core import events
 from atiende.core.errors import ActionError, NotAllowed
-from atiende.helpcenter import markdown
+from atiende.helpcenter import content, markdown
 from atiende.helpcenter.models import (
     Article,
     ArticleFeedback,
@@ -68,10 +68,11 @@ def bump_version() -> None:
     if not updated:
         ContentVersion.objects.get_or_create(pk=1, defaults={"version": 1, "stamp": stamp})
 
-    def notify() -> None:
-        from atiende.helpcenter.content import content_changed
+    content.invalidate()
 
-        content_changed.send(sender=bump_version)
+    def notify() -> None:
+        content.invalidate()
+        content.content_changed.send(sender=bump_version)
 
     transaction.on_commit(notify)
 

@@ -16,3 +16,7 @@ class HelpcenterConfig(AppConfig):
     def ready(self) -> None:
         for scope, limit in RATE_LIMITS.items():
             settings.ATIENDE_RATE_LIMITS.setdefault(scope, limit)
+        from atiende.demo import extensions as demo_extensions
+        from atiende.helpcenter import demo
+
+        demo_extensions.register("helpcenter", load=demo.load_part, sign_in=demo.sign_in, order=10)

@@ -17,7 +17,7 @@ import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import snowballstemmer  # type: ignore[import-untyped]  # the package ships no type hints
@@ -50,11 +50,21 @@ def _stemmer(language: str) -> Any:
 def analyze(text: str, language: str) -> list[str]:
     """Index terms of `text`: lower-cased words without stop words, stemmed, then folded."""
     stops = STOPWORDS.get(language.split("-")[0], frozenset())
-    tokens = [t for t in words(text) if t not in stops]
+    return [_term(language, token) for token in words(text) if token not in stops]
+
+
+_stem_lock = threading.Lock()
+
+
+@lru_cache(maxsize=200_000)
+def _term(language: str, word: str) -> str:
+    # The Snowball stemmers are pure Python (~0.1 ms a word); a help center's vocabulary is
+    # small, so each word is stemmed once per process.
     stemmer = _stemmer(language)
-    if stemmer is not None:
-        tokens = stemmer.stemWords(tokens)
-    return [fold(t) for t in tokens]
+    if stemmer is None:
+        return fold(word)
+    with _stem_lock:  # a Snowball stemmer keeps per-call state: one call at a time
+        return fold(stemmer.stemWord(word))
 
 
 @dataclass(frozen=True)
@@ -156,20 +166,24 @@ class HelpIndex:
         primary = detected if confidence >= 0.34 or not language else language
         if primary not in self.languages:
             primary = detected if detected in self.languages else next(iter(self.languages))
-        hits = self._hits(self.languages[primary], query, prefix)
+        hits = self._hits(self.languages[primary], query, prefix, limit)
         found = {hit.article_id for hit in hits}
         for code, index in sorted(self.languages.items()):
             if code == primary:
                 continue
-            extra = [h for h in self._hits(index, query, prefix) if h.article_id not in found]
+            if len(hits) >= limit:
+                break
+            extra = [
+                h for h in self._hits(index, query, prefix, limit) if h.article_id not in found
+            ]
             # Fallback hits rank after every hit in the customer's language.
             hits.extend(extra)
             found.update(h.article_id for h in extra)
         return primary, hits[:limit]
 
-    def _hits(self, index: LanguageIndex, query: str, prefix: bool) -> list[SearchHit]:
+    def _hits(self, index: LanguageIndex, query: str, prefix: bool, limit: int) -> list[SearchHit]:
         scores = index.score(query, prefix=prefix)
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
         hits = []
         for position, score in ranked:
             document = index.documents[position]
@@ -187,13 +201,19 @@ class HelpIndex:
         return hits
 
 
+@lru_cache(maxsize=4096)
+def _sentences(body: str, language: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    parts = [s.strip() for s in _SENTENCE.split(body) if s.strip()]
+    return tuple((s, frozenset(analyze(s, language))) for s in parts)
+
+
 def snippet(document: ArticleDocument, query: str, length: int = 160) -> str:
     """The first sentence of the body that shares a term with the query (else the first one)."""
     wanted = set(analyze(query, document.language))
-    sentences = [s.strip() for s in _SENTENCE.split(document.body) if s.strip()]
+    sentences = _sentences(document.body, document.language)
     chosen = next(
-        (s for s in sentences if wanted & set(analyze(s, document.language))),
-        sentences[0] if sentences else "",
+        (s for s, terms in sentences if wanted & terms),
+        sentences[0][0] if sentences else "",
     )
     return chosen if len(chosen) <= length else chosen[: length - 1].rstrip() + "…"
 
