@@ -8,7 +8,7 @@ from atiende.conversations import actions
 from atiende.conversations.models import Direction
 from atiende.people.models import User
 from atiende.workflow.livechats import mark_read, my_chats
-from atiende.workflow.models import AgentProfile, ChatRead, PresenceStatus
+from atiende.workflow.models import AgentProfile, ChatRead, InboxSchedule, PresenceStatus
 from atiende.workflow.routing import route_conversation
 from tests.factories import Factory
 from tests.workflow.conftest import Told, chat, chat_inbox, online_agent
@@ -122,3 +122,62 @@ def test_the_routing_panel_of_an_invisible_conversation_is_not_found(factory: Fa
 
     assert client.get(f"/inbox/c/{conversation.pk}/routing/").status_code == 404
     assert client.post(f"/inbox/c/{conversation.pk}/transfer/", {"note": "x"}).status_code == 404
+
+
+def test_admins_edit_hours_holidays_and_agent_capacity(factory: Factory) -> None:
+    admin = factory.user(role="admin", is_staff=True, is_superuser=True)
+    inbox = chat_inbox(factory)
+    agent = factory.user()
+    client = client_for(admin)
+
+    response = client.post(
+        "/admin/workflow/inboxschedule/add/",
+        {
+            "inbox": inbox.pk,
+            "time_zone": "Europe/Madrid",
+            "use_hours": "on",
+            "reroute_after_seconds": 90,
+            "intervals-TOTAL_FORMS": 1,
+            "intervals-INITIAL_FORMS": 0,
+            "intervals-0-weekday": 0,
+            "intervals-0-opens": "09:00",
+            "intervals-0-closes": "17:00",
+            "holidays-TOTAL_FORMS": 1,
+            "holidays-INITIAL_FORMS": 0,
+            "holidays-0-name": "Christmas",
+            "holidays-0-starts_on": "2026-12-25",
+            "holidays-0-ends_on": "2026-12-25",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    schedule = InboxSchedule.objects.get(inbox=inbox)
+    assert (schedule.intervals.count(), schedule.holidays.count()) == (1, 1)
+
+    response = client.post(
+        "/admin/workflow/agentprofile/add/",
+        {"user": agent.pk, "status": "offline", "capacity": 5, "languages": '["es", "pt"]'},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert AgentProfile.objects.get(user=agent).capacity == 5
+
+
+def test_the_admin_refuses_an_unknown_time_zone(factory: Factory) -> None:
+    admin = factory.user(role="admin", is_staff=True, is_superuser=True)
+    inbox = chat_inbox(factory)
+
+    response = client_for(admin).post(
+        "/admin/workflow/inboxschedule/add/",
+        {
+            "inbox": inbox.pk,
+            "time_zone": "Mars/Olympus_Mons",
+            "reroute_after_seconds": 90,
+            "intervals-TOTAL_FORMS": 0,
+            "intervals-INITIAL_FORMS": 0,
+            "holidays-TOTAL_FORMS": 0,
+            "holidays-INITIAL_FORMS": 0,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Unknown time zone." in response.content.decode()
+    assert not InboxSchedule.objects.exists()

@@ -285,6 +285,9 @@
     entry.until = Date.now() + VISITOR_TYPING_MS;
     visitorTyping[String(message.conversation_id)] = entry;
     renderVisitorTyping();
+    if (message.conversation_id === conversationId) {
+      renderPresence();
+    }
   }
 
   // The agent has the chat in front of them: the customer's messages are read.
@@ -337,6 +340,15 @@
       badge.textContent = (typing ? typingText : viewingText).replace("%(name)s", entry.name);
       box.appendChild(badge);
     });
+    // The customer typing in this chat (from the chat widget), with what they have typed.
+    var visitor = conversationId !== null ? visitorTyping[String(conversationId)] : null;
+    if (visitor && visitor.until > now && visitor.preview) {
+      var customerText = livebar ? livebar.getAttribute("data-visitor-typing") || "%(text)s" : "%(text)s";
+      var customer = document.createElement("span");
+      customer.className = "presence-badge is-typing visitor-typing";
+      customer.textContent = customerText.replace("%(text)s", visitor.preview);
+      box.appendChild(customer);
+    }
   }
   window.setInterval(renderPresence, 2000);
 
