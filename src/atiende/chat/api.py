@@ -37,7 +37,7 @@ class ChatSessionAuth(HttpBearer):
 
 SESSION_AUTH = ChatSessionAuth()
 # The widget's configuration and opening a session need no credential (the widget key is public).
-PUBLIC = {"security": [{}]}
+PUBLIC: dict[str, Any] = {"security": [{}]}
 
 ALLOW_HEADERS = "Authorization, Content-Type"
 ALLOW_METHODS = "GET, POST, OPTIONS"
