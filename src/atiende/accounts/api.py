@@ -24,6 +24,7 @@ from atiende.accounts.schemas import (
     ActivityBatch,
     ApprovalOut,
     IngestOut,
+    InvoicePath,
     RejectIn,
     UpdateBatch,
     Verb,
@@ -120,9 +121,9 @@ def contact_invoices(request: HttpRequest, contact_id: IdPath) -> list[InvoiceIn
     operation_id="account_invoice_document",
 )
 def contact_invoice_document(
-    request: HttpRequest, contact_id: IdPath, invoice_id: str
+    request: HttpRequest, contact_id: IdPath, invoice_id: InvoicePath
 ) -> HttpResponse:
-    return _document(access_contact_by_id(agent_of(request), contact_id), invoice_id[:100])
+    return _document(access_contact_by_id(agent_of(request), contact_id), invoice_id)
 
 
 @router.get(
@@ -303,8 +304,8 @@ def my_invoices(request: HttpRequest) -> list[InvoiceInfo]:
     response={200: None, **ERRORS},
     operation_id="my_account_invoice_document",
 )
-def my_invoice_document(request: HttpRequest, invoice_id: str) -> HttpResponse:
-    return _document(customer_of(request), invoice_id[:100])
+def my_invoice_document(request: HttpRequest, invoice_id: InvoicePath) -> HttpResponse:
+    return _document(customer_of(request), invoice_id)
 
 
 @router.get(

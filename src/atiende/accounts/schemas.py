@@ -7,13 +7,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
+from ninja.params import P, PathEx
 from pydantic import BaseModel, ConfigDict, Field
 
 from atiende.accounts.provider import VERBS
+from atiende.api.schemas import Storable
 
 Verb = StrEnum("Verb", {verb: verb for verb in VERBS})  # type: ignore[misc]  # built from VERBS
-Short = Annotated[str, Field(max_length=200)]
-Code = Annotated[str, Field(max_length=40)]
+# The provider's invoice id in a path: short, plain characters.
+InvoicePath = PathEx[str, P(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
+Short = Annotated[str, Storable, Field(max_length=200)]
+Code = Annotated[str, Storable, Field(max_length=40)]
 Amount = Annotated[int, Field(ge=-(10**12), le=10**12)]
 
 
@@ -25,18 +29,18 @@ class ActionIn(WriteSchema):
     """The parameters of any action; each verb reads only its own (see docs/accounts.md)."""
 
     conversation_id: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
-    idempotency_key: Annotated[str, Field(min_length=8, max_length=200)] | None = None
+    idempotency_key: Annotated[str, Storable, Field(min_length=8, max_length=200)] | None = None
     plan: Code | None = None
     from_plan: Code | None = None
     months: Annotated[int, Field(ge=-100, le=100)] | None = None
     reason: Short | None = None
     offer: Code | None = None
     immediately: bool | None = None
-    charge_id: Annotated[str, Field(max_length=100)] | None = None
+    charge_id: Annotated[str, Storable, Field(max_length=100)] | None = None
     amount: Amount | None = None
-    currency: Annotated[str, Field(max_length=3)] | None = None
+    currency: Annotated[str, Storable, Field(max_length=3)] | None = None
     expires_in_days: Annotated[int, Field(ge=-10_000, le=10_000)] | None = None
-    email: Annotated[str, Field(max_length=254)] | None = None
+    email: Annotated[str, Storable, Field(max_length=254)] | None = None
     name: Short | None = None
 
     def params(self) -> dict[str, object]:
@@ -44,7 +48,7 @@ class ActionIn(WriteSchema):
 
 
 class RejectIn(WriteSchema):
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    reason: Annotated[str, Storable, Field(min_length=1, max_length=500)]
 
 
 class ApprovalOut(BaseModel):
@@ -62,16 +66,16 @@ class ApprovalOut(BaseModel):
 
 
 class ActivityIn(WriteSchema):
-    event_id: Annotated[str, Field(min_length=1, max_length=100)]
-    user_id: Annotated[str, Field(min_length=1, max_length=100)]
-    kind: Annotated[str, Field(min_length=1, max_length=40)]
+    event_id: Annotated[str, Storable, Field(min_length=1, max_length=100)]
+    user_id: Annotated[str, Storable, Field(min_length=1, max_length=100)]
+    kind: Annotated[str, Storable, Field(min_length=1, max_length=40)]
     occurred_at: datetime
     is_error: bool = False
-    device: Annotated[str, Field(max_length=100)] = ""
-    app_version: Annotated[str, Field(max_length=40)] = ""
-    country: Annotated[str, Field(max_length=2)] = ""
-    code: Annotated[str, Field(max_length=60)] = ""
-    message: Annotated[str, Field(max_length=500)] = ""
+    device: Annotated[str, Storable, Field(max_length=100)] = ""
+    app_version: Annotated[str, Storable, Field(max_length=40)] = ""
+    country: Annotated[str, Storable, Field(max_length=2)] = ""
+    code: Annotated[str, Storable, Field(max_length=60)] = ""
+    message: Annotated[str, Storable, Field(max_length=500)] = ""
 
 
 class ActivityBatch(WriteSchema):
@@ -79,46 +83,48 @@ class ActivityBatch(WriteSchema):
 
 
 class AccountIn(WriteSchema):
-    user_id: Annotated[str, Field(min_length=1, max_length=100)]
-    email: Annotated[str, Field(min_length=3, max_length=254)]
+    user_id: Annotated[str, Storable, Field(min_length=1, max_length=100)]
+    email: Annotated[str, Storable, Field(min_length=3, max_length=254)]
     name: Short = ""
-    kind: Annotated[str, Field(pattern="^(subscription|exchange)$")] = "subscription"
-    country: Annotated[str, Field(max_length=2)] = ""
-    currency: Annotated[str, Field(min_length=3, max_length=3)] = "USD"
+    kind: Annotated[str, Storable, Field(pattern="^(subscription|exchange)$")] = "subscription"
+    country: Annotated[str, Storable, Field(max_length=2)] = ""
+    currency: Annotated[str, Storable, Field(min_length=3, max_length=3)] = "USD"
     plan: Code | None = None
-    status: Annotated[str, Field(pattern="^(active|past_due|paused|canceled)$")] = "active"
+    status: Annotated[str, Storable, Field(pattern="^(active|past_due|paused|canceled)$")] = (
+        "active"
+    )
     period_start: datetime | None = None
     period_end: datetime | None = None
     student_verified_until: datetime | None = None
 
 
 class ChargeIn(WriteSchema):
-    charge_id: Annotated[str, Field(min_length=1, max_length=100)]
-    user_id: Annotated[str, Field(min_length=1, max_length=100)]
+    charge_id: Annotated[str, Storable, Field(min_length=1, max_length=100)]
+    user_id: Annotated[str, Storable, Field(min_length=1, max_length=100)]
     amount: Annotated[int, Field(ge=0, le=10**12)]
-    currency: Annotated[str, Field(min_length=3, max_length=3)]
-    status: Annotated[str, Field(pattern="^(succeeded|failed)$")] = "succeeded"
+    currency: Annotated[str, Storable, Field(min_length=3, max_length=3)]
+    status: Annotated[str, Storable, Field(pattern="^(succeeded|failed)$")] = "succeeded"
     description: Short = ""
-    card: Annotated[str, Field(max_length=40)] = ""
+    card: Annotated[str, Storable, Field(max_length=40)] = ""
     failure_reason: Short = ""
     created_at: datetime | None = None
 
 
 class TransactionIn(WriteSchema):
-    transaction_id: Annotated[str, Field(min_length=1, max_length=100)]
-    user_id: Annotated[str, Field(min_length=1, max_length=100)]
-    kind: Annotated[str, Field(pattern="^(deposit|withdrawal|transfer)$")]
+    transaction_id: Annotated[str, Storable, Field(min_length=1, max_length=100)]
+    user_id: Annotated[str, Storable, Field(min_length=1, max_length=100)]
+    kind: Annotated[str, Storable, Field(pattern="^(deposit|withdrawal|transfer)$")]
     status: Annotated[
-        str, Field(pattern="^(pending|confirming|completed|on_hold|failed|canceled)$")
+        str, Storable, Field(pattern="^(pending|confirming|completed|on_hold|failed|canceled)$")
     ]
-    asset: Annotated[str, Field(min_length=1, max_length=12)]
-    network: Annotated[str, Field(min_length=1, max_length=40)]
+    asset: Annotated[str, Storable, Field(min_length=1, max_length=12)]
+    network: Annotated[str, Storable, Field(min_length=1, max_length=40)]
     amount: Annotated[int, Field(ge=0, le=9 * 10**18)]  # fits a 64-bit column
     decimals: Annotated[int, Field(ge=0, le=30)] = 8
-    tx_hash: Annotated[str, Field(max_length=100)] = ""
+    tx_hash: Annotated[str, Storable, Field(max_length=100)] = ""
     confirmations: Annotated[int, Field(ge=0, le=10**9)] = 0
     required_confirmations: Annotated[int, Field(ge=0, le=10**9)] = 0
-    address: Annotated[str, Field(max_length=120)] = ""
+    address: Annotated[str, Storable, Field(max_length=120)] = ""
     created_at: datetime | None = None
 
 

@@ -127,7 +127,7 @@ def invoice_document(ref: AccountRef, invoice_id: str) -> InvoiceDocument:
     account = account_of(ref)
     invoice = (
         Invoice.objects.filter(account=account, pk=int(invoice_id)).first()
-        if invoice_id.isdigit()
+        if invoice_id.isdigit() and len(invoice_id) < 19
         else None
     )
     if invoice is None:
