@@ -150,3 +150,11 @@ def test_train_triage_command_writes_a_model(
     assert "Trained on 18 conversations in 3 categories" in output
     assert target.with_suffix(".json").exists()
     assert target.with_suffix(".npz").exists()
+
+
+def test_the_shipped_demo_model_loads_and_knows_the_demo_categories() -> None:
+    classifier = IntentClassifier.load(triage.SHIPPED_MODEL)
+    predictions = classifier.predict(
+        ["Me habéis cobrado dos veces este mes", "Someone hacked my account and changed my email"]
+    )
+    assert [label for label, _probability in predictions] == ["charged-twice", "hacked-account"]

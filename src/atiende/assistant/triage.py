@@ -42,6 +42,7 @@ URGENT_ABOVE = 0.6
 SPAM_ABOVE = 0.8
 AT_RISK_WORDS = ("cancel", "cancelar", "unsubscribe", "darme de baja", "switching to", "me voy a")
 
+# Trained on the Sonora demo's labelled conversations (`train_triage` after `load_demo`).
 SHIPPED_MODEL = Path(__file__).resolve().parent / "data" / "triage-demo"
 
 
@@ -71,7 +72,13 @@ def current_classifier() -> IntentClassifier | None:
     if cached is not None and cached[0] == str(path) and cached[1] == stamp:
         return cached[2]
     with _lock:
-        classifier = IntentClassifier.load(path)
+        try:
+            classifier = IntentClassifier.load(path)
+        except (OSError, ValueError, KeyError) as exc:
+            # A model from another version of the classifier: triage goes on without categories
+            # until `make train` writes a new one.
+            logger.warning("triage model %s could not be loaded: %s", path, exc)
+            return None
         _model = (str(path), stamp, classifier)
     return classifier
 
