@@ -209,3 +209,13 @@ def test_the_frame_may_be_embedded_by_the_allowed_origins_only(widget: ChatWidge
     assert "frame-ancestors https://www.sonora.example" in response["Content-Security-Policy"]
     assert "X-Frame-Options" not in response
     assert "Escribe un mensaje" in response.content.decode()
+
+
+def test_the_demo_page_embeds_the_widget_with_one_tag(widget: ChatWidget) -> None:
+    page = Client().get("/demo/sonora/").content.decode()
+    assert page.count("<script") == 1
+    assert f'data-widget-key="{widget.key}"' in page
+    signed = Client().get("/demo/sonora/?as=rosa").content.decode()
+    expected = user_hash(widget.inbox.secret, "sonora-user-1001")
+    assert f'data-user-hash="{expected}"' in signed
+    assert open_session(widget, user_id="sonora-user-1001", user_hash=expected)["session"]
