@@ -13,7 +13,7 @@ from atiende.accounts import demo, reads
 from atiende.accounts.models import Charge, CryptoTransaction
 from atiende.demo.loader import DemoBuilder
 from atiende.people.lookup import contact_for_identity
-from atiende.people.models import Contact
+from atiende.people.models import Contact, ContactIdentity, IdentityKind
 from tests.factories import Factory
 
 
@@ -53,4 +53,19 @@ def test_demo_accounts(factory: Factory) -> None:
     assert CryptoTransaction.objects.count() == 5
     lines = demo.sign_in()
     assert family_customer.email in lines[1]
-    assert "Kripto" in lines[3]
+    assert demo.CHAT_USER_ID in lines[3]
+    assert "Kripto" in lines[4]
+
+
+def test_the_chat_demo_visitor_links_by_her_signed_user_id(factory: Factory) -> None:
+    rosa = factory.contact(email="rosa.chat@example.test")
+    ContactIdentity.objects.create(
+        contact=rosa, kind=IdentityKind.USER, value=demo.CHAT_USER_ID, verified=True
+    )
+
+    demo.load(Builder())
+
+    summary = reads.summary(rosa)
+    assert summary is not None
+    assert summary.plan is not None
+    assert (summary.plan.code, summary.members) == ("duo", 2)

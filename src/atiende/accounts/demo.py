@@ -43,6 +43,9 @@ PLANS = [
 ]
 FAMILY_ID = "snr-user-1001"
 STUDENT_ID = "snr-user-1002"
+# The chat demo's signed-in visitor (atiende.chat.demo): her verified user id links her chats.
+CHAT_USER_ID = "sonora-user-1001"
+CHAT_USER = ("Rosa Martínez", "rosa.martinez@example.test")
 KRIPTO_ID = "kr-user-7001"
 KRIPTO_EMAIL = "amara.osei@example.net"
 KINDS = [
@@ -103,7 +106,24 @@ def load(builder: Any) -> None:
         )
         build_subscription(account, plans[plan_code], number, rng, now)
         build_activity(account, number, rng, now)
+    load_chat_user(plans["duo"], rng, now)
     load_kripto(builder)
+
+
+def load_chat_user(plan: Plan, rng: random.Random, now: datetime) -> None:
+    """Rosa, who signs in to the chat demo: a Duo plan, and device syncs failing on her tablet."""
+    name, email = CHAT_USER
+    account = Account.objects.create(
+        external_id=CHAT_USER_ID,
+        email=email,
+        name=name,
+        currency=CURRENCY,
+        country="ES",
+        created_at=now - timedelta(days=500),
+    )
+    build_subscription(account, plan, 2, rng, now)
+    FamilyMember.objects.create(account=account, email="pablo.martinez@example.test", name="Pablo")
+    build_activity(account, 0, rng, now)
 
 
 def build_subscription(
@@ -307,24 +327,22 @@ def load_kripto(builder: Any) -> None:
         )
 
 
+STORIES = [
+    (FAMILY_ID, "{name} <{email}>: Family plan manager, charged twice this month"),
+    (STUDENT_ID, "{name} <{email}>: Student plan, card expired, last payment failed"),
+    (CHAT_USER_ID, "{name}, the chat demo's signed-in visitor (user id {id}): Duo plan"),
+    (KRIPTO_ID, "Kripto (crypto exchange): {name} <{email}> asks where her BTC withdrawal is"),
+]
+
+
 def sign_in() -> list[str]:
     accounts = {
         item.external_id: item
-        for item in Account.objects.filter(external_id__in=[FAMILY_ID, STUDENT_ID, KRIPTO_ID])
+        for item in Account.objects.filter(external_id__in=[key for key, _text in STORIES])
     }
-    lines = ["Customer accounts (built-in provider, linked by verified email):"]
-    if FAMILY_ID in accounts:
-        family = accounts[FAMILY_ID]
-        lines.append(f"  {family.name} <{family.email}>: Family plan manager, charged twice")
-    if STUDENT_ID in accounts:
-        student = accounts[STUDENT_ID]
-        lines.append(
-            f"  {student.name} <{student.email}>: Student plan, card expired, payment failed"
-        )
-    if KRIPTO_ID in accounts:
-        kripto = accounts[KRIPTO_ID]
-        lines.append(
-            f"  Kripto (crypto exchange): {kripto.name} <{kripto.email}> asks where her BTC "
-            "withdrawal is (inbox 'Kripto support')"
-        )
+    lines = ["Customer accounts (built-in provider, linked by verified identity):"]
+    for key, text in STORIES:
+        if key in accounts:
+            account = accounts[key]
+            lines.append("  " + text.format(name=account.name, email=account.email, id=key))
     return lines
