@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from atiende.accounts.models import ActivityEvent, Charge, CryptoTransaction, Refund
+from atiende.accounts.models import (
+    ActivityEvent,
+    Charge,
+    CryptoTransaction,
+    Refund,
+    Subscription,
+)
 from atiende.api.tokens import create_token
 from atiende.people.models import Contact, Role, User
 from atiende.portal.session import SESSION_KEY
@@ -200,7 +206,11 @@ def test_ingestion_is_idempotent_and_needs_an_admin_token(world: AccountWorld) -
 def test_updates_for_the_built_in_provider(world: AccountWorld) -> None:
     admin = agent_client(world.admin)
     batch = {
-        "accounts": [{"user_id": "kr-9", "email": "Zoe@Example.test", "kind": "exchange"}],
+        "plans": [{"code": "premium", "name": "Premium", "price": 1999, "currency": "USD"}],
+        "accounts": [
+            {"user_id": "kr-9", "email": "Zoe@Example.test", "kind": "exchange"},
+            {"user_id": "u-10", "email": "ivo@example.test", "plan": "premium"},
+        ],
         "charges": [
             {
                 "charge_id": "ch_1",
@@ -231,7 +241,8 @@ def test_updates_for_the_built_in_provider(world: AccountWorld) -> None:
     second = post(admin, f"{BASE}/ingest/updates", batch)
 
     assert first.json()["errors"] == []
-    assert (first.json()["created"], second.json()["created"]) == (2, 0)
+    assert (first.json()["created"], second.json()["created"]) == (4, 0)
+    assert Subscription.objects.get(account__external_id="u-10").plan.price == 1999
     transaction = CryptoTransaction.objects.get(external_id="tx-9")
     assert (transaction.asset, transaction.confirmations) == ("BTC", 3)
     assert Charge.objects.get(external_id="ch_1").status == "failed"

@@ -394,9 +394,10 @@ def post_activity(request: HttpRequest, payload: ActivityBatch) -> IngestOut:
     operation_id="account_ingest_updates",
 )
 def post_updates(request: HttpRequest, payload: UpdateBatch) -> IngestOut:
-    """Accounts, subscriptions, charges and crypto transactions for the built-in provider."""
+    """Plans, accounts, subscriptions, charges and crypto transactions for the built-in
+    provider, upserted by the business's ids."""
     _integration(request)
-    report = ingest_updates(payload.accounts, payload.charges, payload.transactions)
+    report = ingest_updates(payload.accounts, payload.charges, payload.transactions, payload.plans)
     return IngestOut(
         created=report.created,
         updated=report.updated,

@@ -22,7 +22,7 @@ from atiende.accounts.models import (
 )
 from atiende.accounts.money import check_currency
 from atiende.accounts.provider import provider_url
-from atiende.accounts.schemas import AccountIn, ActivityIn, ChargeIn, TransactionIn
+from atiende.accounts.schemas import AccountIn, ActivityIn, ChargeIn, PlanIn, TransactionIn
 from atiende.core.errors import ActionError, Conflict
 
 
@@ -175,12 +175,38 @@ def _upsert_transaction(item: TransactionIn, account: Account, report: Report) -
     report.updated += not created
 
 
+def _upsert_plan(item: PlanIn, report: Report) -> None:
+    _plan, created = Plan.objects.update_or_create(
+        code=item.code,
+        defaults={
+            "name": item.name,
+            "price": item.price,
+            "currency": check_currency(item.currency),
+            "interval": item.interval,
+            "max_members": item.max_members,
+            "requires_student_verification": item.requires_student_verification,
+            "list_price": item.list_price,
+            "position": item.position,
+        },
+    )
+    report.created += created
+    report.updated += not created
+
+
 def ingest_updates(
-    accounts: list[AccountIn], charges: list[ChargeIn], transactions: list[TransactionIn]
+    accounts: list[AccountIn],
+    charges: list[ChargeIn],
+    transactions: list[TransactionIn],
+    plans: list[PlanIn] | None = None,
 ) -> Report:
     _builtin_only()
     report = Report()
     with transaction.atomic():
+        for plan in plans or []:
+            try:
+                _upsert_plan(plan, report)
+            except ActionError as error:
+                report.errors.append(f"{plan.code}: {error.detail}")
         for account_item in accounts:
             try:
                 _upsert_account(account_item, report)

@@ -82,6 +82,18 @@ class ActivityBatch(WriteSchema):
     events: Annotated[list[ActivityIn], Field(min_length=1, max_length=1000)]
 
 
+class PlanIn(WriteSchema):
+    code: Annotated[str, Storable, Field(pattern=r"^[a-z0-9_-]{1,40}$")]
+    name: Annotated[str, Storable, Field(min_length=1, max_length=100)]
+    price: Annotated[int, Field(ge=0, le=10**12)]
+    currency: Annotated[str, Storable, Field(min_length=3, max_length=3)]
+    interval: Annotated[str, Storable, Field(pattern="^(month|year)$")] = "month"
+    max_members: Annotated[int, Field(ge=1, le=100)] = 1
+    requires_student_verification: bool = False
+    list_price: Annotated[int, Field(ge=0, le=10**12)] = 0
+    position: Annotated[int, Field(ge=0, le=1000)] = 0
+
+
 class AccountIn(WriteSchema):
     user_id: Annotated[str, Storable, Field(min_length=1, max_length=100)]
     email: Annotated[str, Storable, Field(min_length=3, max_length=254)]
@@ -129,8 +141,10 @@ class TransactionIn(WriteSchema):
 
 
 class UpdateBatch(WriteSchema):
-    """Built-in provider updates from the business: accounts first, then charges, transactions."""
+    """Built-in provider updates from the business, applied in this order: plans, accounts
+    (with their subscription), charges, crypto transactions."""
 
+    plans: Annotated[list[PlanIn], Field(max_length=100)] = []
     accounts: Annotated[list[AccountIn], Field(max_length=1000)] = []
     charges: Annotated[list[ChargeIn], Field(max_length=1000)] = []
     transactions: Annotated[list[TransactionIn], Field(max_length=1000)] = []
