@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Prefetch
 from django.dispatch import Signal
 
+from atiende.helpcenter import markdown
 from atiende.helpcenter.models import (
     ArticleStep,
     ArticleTranslation,
@@ -112,7 +113,7 @@ def _load_documents() -> list[ArticleDocument]:
                 questions=questions,
                 url=article_path(translation.language, article.pk, translation.slug),
                 sensitive=article.sensitive or article.section.category.sensitive,
-                steps=tuple(step.text for step in translation.steps.all()),
+                steps=tuple(markdown.inline_to_text(s.text) for s in translation.steps.all()),
             )
         )
     return documents

@@ -26,3 +26,13 @@ def render(source: str) -> str:
 def to_text(source: str) -> str:
     """Plain text of the Markdown `source` (for search, snippets and the answer bot)."""
     return html_to_text(render(source))
+
+
+def render_inline(source: str) -> str:
+    """Sanitised HTML for one line of Markdown (a step): emphasis, code and links, no blocks."""
+    return clean_html(_parser().renderInline(source or ""))
+
+
+def inline_to_text(source: str) -> str:
+    """Plain text of one line of Markdown (`**Account**` → `Account`)."""
+    return html_to_text(render_inline(source))
