@@ -18,7 +18,9 @@ from atiende.accounts.models import (
 )
 from atiende.accounts.provider import get_provider
 from atiende.accounts.types import AccountRef
-from atiende.conversations.models import Direction, Message
+from atiende.conversations.actions import change_status
+from atiende.conversations.extensions import describe_event, event_kinds
+from atiende.conversations.models import Direction, Message, Status
 from atiende.core.errors import ActionError, Conflict, NotFound
 from atiende.core.models import Event
 from tests.accounts.conftest import AccountWorld, build_world, key
@@ -283,3 +285,32 @@ def test_every_built_in_verb_applies_once_per_key(world: AccountWorld) -> None:
 
     assert again.details["paused_until"]
     assert Subscription.objects.get(account=world.account).version == 1
+
+
+def test_the_timeline_tells_what_was_done_and_by_whom(world: AccountWorld) -> None:
+    actions.do_refund(
+        world.agent,
+        world.contact,
+        idempotency_key=key(),
+        charge_id="ch_1",
+        amount=500,
+        conversation=world.conversation,
+    )
+
+    event = Event.objects.get(kind="account.refund")
+    assert describe_event(event) == f"Account: Refund $5.00 of charge ch_1 — done by {world.agent}."
+    assert "account.refund" in event_kinds()
+
+
+def test_a_closed_conversation_cannot_take_the_notice_and_that_is_recorded(
+    world: AccountWorld,
+) -> None:
+    change_status(world.supervisor, world.conversation, Status.CLOSED)
+
+    outcome = actions.do_pause(
+        world.agent, world.contact, idempotency_key=key(), conversation=world.conversation
+    )
+
+    assert outcome.status == "done"
+    failed = Event.objects.get(kind="account.notice_failed")
+    assert "closed" in failed.data["error"]

@@ -24,11 +24,13 @@ def _who(event: Event) -> str:
 
 def _what(event: Event) -> str:
     data = event.data
-    title = str(data.get("title") or data.get("verb") or "")
+    if data.get("title"):
+        return str(data["title"])  # already names the amount when there is one
     amount, currency = data.get("amount"), data.get("currency")
+    verb = str(data.get("verb") or "")
     if isinstance(amount, int) and amount and currency:
-        return f"{title} ({format_money(amount, str(currency))})"
-    return title
+        return f"{verb} ({format_money(amount, str(currency))})"
+    return verb
 
 
 def describe_done(event: Event) -> str:
