@@ -1,11 +1,11 @@
-"""The assistant's part of the Sonora demo: the bot on the Help form and chat inboxes,
-categories for the demo's topics (labelled on the past conversations agents triaged, and a
-triage model trained on them), a few macros in English and Spanish, and a calibrated policy.
+"""The assistant's part of the Sonora demo: the bot on Sonora's Help form and chat inboxes,
+categories for the demo's topics (labelled on the past conversations agents triaged; the
+shipped triage model was trained on exactly these), a few macros in English and Spanish, a
+policy calibrated on the demo help center, and triage of the open conversations.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.utils import timezone
@@ -13,12 +13,9 @@ from django.utils import timezone
 from atiende.assistant.config import CONFIG_KEY
 from atiende.assistant.models import Category, Macro, MacroText, Triage
 from atiende.assistant.phrases import SENSITIVE_TERMS
-from atiende.conversations.models import Conversation
-from atiende.core.errors import ActionError
+from atiende.conversations.models import ACTIVE_STATUSES, Conversation
 from atiende.demo import extensions as demo_extensions
 from atiende.inboxes.models import Inbox
-
-logger = logging.getLogger(__name__)
 
 # slug, name, team, sensitive, the demo tag that marks a conversation of this category
 CATEGORIES: list[tuple[str, str, str, bool, str]] = [
@@ -125,18 +122,22 @@ def load(builder: Any) -> None:
         macro = Macro.objects.create(title=title, team=builder.teams.get(team) if team else None)
         for language, body in texts.items():
             MacroText.objects.create(macro=macro, language=language, body=body)
-    _train_and_calibrate()
+    _calibrate_and_triage()
 
 
-def _train_and_calibrate() -> None:
+def _calibrate_and_triage() -> None:
+    """Calibrate the bot on the demo help center, and triage the open conversations with the
+    shipped model (`assistant/data/triage-demo`, trained on these same labelled conversations:
+    `make train` after loading reproduces it)."""
     from atiende.assistant.knowledge import calibrate
-    from atiende.assistant.training import train
+    from atiende.assistant.triage import triage
 
-    try:
-        train()
-    except ActionError as exc:
-        logger.warning("demo triage model not trained: %s", exc.detail)
     calibrate()
+    # The conversations nobody triaged yet get what triage would have said when they came in.
+    for conversation in Conversation.objects.filter(
+        status__in=ACTIVE_STATUSES, triage__isnull=True
+    ).order_by("pk"):
+        triage(conversation)
 
 
 def register() -> None:
