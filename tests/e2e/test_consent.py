@@ -3,7 +3,9 @@
 The agent requests access to the activity log from the account panel; the customer, signed in
 to the portal in another browser context, approves it; the agent's open page shows the activity
 log (pushed: no reload); the customer revokes, and the agent's page loses it within 2 seconds.
-The customer's access page lists what the agent looked at.
+The customer's access page lists what the agent looked at. A second grant that runs out
+disappears from the page by itself (the status check; no event announces an expiry before the
+expiry task runs).
 """
 
 from __future__ import annotations
@@ -85,6 +87,19 @@ print(json.dumps({
 """.replace("PASSWORD", repr(PASSWORD))
 
 
+# Shortens the grant in force to one more second (as if its hour were up).
+EXPIRE_SOON = """
+import json
+from datetime import timedelta
+from django.utils import timezone
+from atiende.consent.models import Grant
+count = Grant.objects.filter(status="active").update(
+    expires_at=timezone.now() + timedelta(seconds=1)
+)
+print(json.dumps({"shortened": count}))
+"""
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     with server_database(tmp_path) as env, running_server(env, tmp_path, seed=SEED) as running:
@@ -148,4 +163,16 @@ def test_the_customer_approves_and_revokes_and_the_agents_page_follows(server: S
             f"/inbox/c/{server.seeded['conversation']}/account/activity/",
         )
         assert status == 403
+
+        # A second grant that runs out: no event announces it, the page's status check does.
+        panel.get_by_text("Request access").click()
+        panel.get_by_label("Reason (the customer reads it)").fill("One more look at the errors")
+        panel.get_by_role("button", name="Send the request").click()
+        expect(panel.get_by_text("waiting for the customer")).to_be_visible(timeout=TIMEOUT_MS)
+        customer.goto(f"{server.url}/portal/account/access/")
+        customer.get_by_role("button", name="Approve access").click()
+        expect(activity.get_by_text("E_DRM_4012")).to_be_visible(timeout=TIMEOUT_MS)
+        server.shell(EXPIRE_SOON)
+        expect(activity).not_to_be_visible(timeout=4000)
+        assert agent.evaluate("window.atiendeNoReload") is True
         assert violations == []
