@@ -246,3 +246,17 @@ def test_updates_for_the_built_in_provider(world: AccountWorld) -> None:
     transaction = CryptoTransaction.objects.get(external_id="tx-9")
     assert (transaction.asset, transaction.confirmations) == ("BTC", 3)
     assert Charge.objects.get(external_id="ch_1").status == "failed"
+
+
+def test_the_agent_ui_session_needs_its_csrf_token(world: AccountWorld) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.agent)
+    path = f"{BASE}/contacts/{world.contact.pk}/actions/pause"
+    body = {"months": 1, "idempotency_key": key()}
+
+    refused = post(client, path, body)
+    client.cookies["csrftoken"] = "a" * 32
+    accepted = post(client, path, body, **{"X-CSRFToken": "a" * 32})
+
+    assert refused.status_code == 403
+    assert accepted.json()["status"] == "done"
