@@ -130,3 +130,27 @@ def test_freezes_are_only_for_exchange_accounts_and_never_self_service(
         actions.preview_freeze_withdrawals(
             actions.CustomerActor(world.contact), world.contact, reason="x"
         )
+
+
+def test_a_confirmation_that_comes_too_late_ends_the_request(
+    world: AccountWorld, exchange: tuple[Contact, Conversation, Account]
+) -> None:
+    contact, conversation, account = exchange
+    requested = actions.do_freeze_withdrawals(
+        world.agent,
+        contact,
+        idempotency_key=key(),
+        reason="stolen phone",
+        conversation=conversation,
+    )
+    assert requested.approval_id is not None
+    policy.approve_request(world.supervisor, requested.approval_id)
+    SecureLink.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    with pytest.raises(Conflict, match="expired"):
+        actions.confirm_action(token_in(last_reply(conversation)))
+
+    action = AccountAction.objects.get(pk=requested.action_id)
+    assert (action.status, action.error) == ("failed", "The customer did not confirm in time.")
+    account.refresh_from_db()
+    assert account.withdrawals_frozen is False

@@ -85,8 +85,36 @@ def open_link(token: str) -> SecureLink:
     if link.used_at is not None:
         raise Conflict(_("This link has already been used."))
     if link.expires_at <= timezone.now():
+        _expire(link)
         raise Conflict(_("This link has expired; ask us for a new one."))
     return link
+
+
+def _expire(link: SecureLink) -> None:
+    """A confirmation that came too late ends its request: the agent starts a new one."""
+    action = link.action
+    if link.purpose != LinkPurpose.CONFIRM_ACTION or action is None:
+        return
+    with transaction.atomic():
+        ended = AccountAction.objects.filter(
+            pk=action.pk, status=ActionStatus.AWAITING_CUSTOMER
+        ).update(
+            status=ActionStatus.FAILED,
+            error=_("The customer did not confirm in time."),
+            updated_at=timezone.now(),
+        )
+        if ended:
+            events.record(
+                "account.action_failed",
+                conversation=action.conversation,
+                contact=action.contact,
+                data={
+                    "action_id": action.pk,
+                    "verb": action.verb,
+                    "title": action.result.get("title", ""),
+                    "error": _("The customer did not confirm in time."),
+                },
+            )
 
 
 def _use(link: SecureLink) -> None:
