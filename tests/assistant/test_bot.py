@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core import mail
 from django.test import Client
 
+from atiende.assistant import bot
 from atiende.assistant.models import BotState, BotStatus, BotTurn, Outcome, ReplyToken
 from atiende.conversations.actions import send_reply
 from atiende.conversations.models import Conversation, DeliveryStatus, Direction, Message, Status
@@ -221,3 +222,16 @@ def test_answers_and_hand_offs_are_on_the_timeline(
         "The answer bot handed the conversation to the team: the customer asked for a person"
         in texts
     )
+
+
+def test_a_failing_bot_hands_off_instead_of_staying_silent(
+    ask: Ask, inbox: Inbox, help_center: HelpCenter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(question: str, knowledge: object) -> None:
+        raise RuntimeError("the index is corrupt")
+
+    monkeypatch.setattr(bot, "decide", broken)
+    message = ask(inbox, "How do I cancel my subscription?")
+    event = Event.objects.get(kind="conversation.handed_off", conversation=message.conversation)
+    assert event.data["reason"] == "bot error"
+    assert bot_messages(message.conversation) == []

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from atiende.assistant import actions
 from atiende.assistant.answers import Answer, extractive, feedback_prompt, generated
@@ -88,8 +88,17 @@ def _situation(message_id: int) -> Situation | None:
 @tasks.task("assistant.answer")
 def answer_task(payload: dict[str, Any]) -> None:
     situation = _situation(int(payload["message_id"]))
-    if situation is not None:
+    if situation is None:
+        return
+    try:
         respond(situation)
+    except DatabaseError:
+        raise  # the queue retries: the database may be back in a moment
+    except Exception:
+        # A broken model or index must not leave the customer waiting on a silent bot (and a
+        # chat held for the bot unrouted): people take it.
+        logger.exception("the answer bot failed on message %s; handing off", payload)
+        actions.hand_off(situation.conversation, "bot error")
 
 
 def customer_language(text: str, conversation: Conversation) -> str:

@@ -14,6 +14,7 @@ REASONS = {
     "sensitive article": gettext_lazy("the matching article is marked sensitive"),
     "customer asked for a person": gettext_lazy("the customer asked for a person"),
     "answer did not help": gettext_lazy("the answer did not help"),
+    "bot error": gettext_lazy("the bot could not answer (an error, see the logs)"),
 }
 
 
