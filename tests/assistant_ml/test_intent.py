@@ -90,3 +90,18 @@ def test_two_labels_work(tmp_path: Path) -> None:
     assert classifier.predict(["reset password"])[0][0] == "password"
     classifier.save(tmp_path / "binary")
     assert IntentClassifier.load(tmp_path / "binary").predict(["refund me"])[0][0] == "refund"
+
+
+def test_fast_tfidf_scores_match_scikit_learn(classifier: IntentClassifier) -> None:
+    texts = [
+        "My card  has NOT arrived, ¿dónde está?",
+        "a",
+        "password   reset e-mail didn't come",
+        "",
+    ]
+    word, char = classifier._word, classifier._char
+    from scipy.sparse import hstack
+
+    matrix = hstack([word.transform(texts), char.transform(texts)]).tocsr()
+    expected = matrix @ classifier._text_coef.T + classifier._text_bias
+    assert classifier._text_scores(texts) == pytest.approx(np.asarray(expected), abs=1e-5)

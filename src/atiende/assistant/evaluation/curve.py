@@ -75,12 +75,13 @@ def render_curve_png(
     title: str = "Answer bot: precision against coverage",
     threshold: float | None = None,
     target_precision: float | None = 0.95,
+    label: str = "questions",
     extra: dict[str, Sequence[Sequence[float]]] | None = None,
 ) -> bytes:
     """The curve as a PNG: coverage on x, precision on y, the chosen threshold marked.
     `extra` adds more labelled curves (e.g. another language's questions)."""
     figure, axes = _figure()
-    series = {"questions": points, **(extra or {})}
+    series = {label: points, **(extra or {})}
     for label, curve in series.items():
         if not curve:
             continue

@@ -95,7 +95,8 @@ def evaluate(
         curves["test"],
         title=f"{dataset.name}: answer bot precision against coverage (test.csv)",
         threshold=threshold,
-        extra={f"{name} questions": points for name, points in extra.items()},
+        label="test.csv",
+        extra={f"{name}.csv": points for name, points in extra.items()},
     )
     (output / f"{stem}-curve.png").write_bytes(curve_png)
     (output / f"{stem}-confusion.png").write_bytes(

@@ -29,6 +29,8 @@ DEFAULT_THRESHOLD = 0.6
 DEFAULT_GATE = 0.45
 MIN_HELDOUT_TO_FIT = 60
 GATE_QUANTILE = 0.01
+# One-sided 95% for the Wilson lower bound on held-out precision.
+CONFIDENCE_Z = 1.645
 
 
 def features(candidates: Sequence[Candidate]) -> list[float]:
@@ -166,28 +168,50 @@ class AnswerPolicy:
         )
 
 
+def wilson_lower(right: float, answered: float, z: float) -> float:
+    """Lower end of the Wilson score interval for a proportion right/answered."""
+    if answered <= 0:
+        return 0.0
+    p = right / answered
+    denominator = 1 + z * z / answered
+    centre = p + z * z / (2 * answered)
+    spread = z * math.sqrt(p * (1 - p) / answered + z * z / (4 * answered * answered))
+    return (centre - spread) / denominator
+
+
 def choose_threshold(
     confidences: npt.NDArray[np.float64],
     correct: npt.NDArray[np.int64],
     eligible: npt.NDArray[np.bool_],
     target_precision: float,
+    z: float = CONFIDENCE_Z,
 ) -> tuple[float, float, float]:
     """The lowest threshold whose answered set keeps precision >= target, with the precision
-    and coverage it gives. With no such threshold: 1.0 (answer nothing)."""
+    and coverage it gives; 1.0 (answer nothing) when no threshold does.
+
+    Precision is judged by the lower end of its one-sided 95% Wilson interval, so that a
+    threshold that only just reaches the target on the held-out questions is not taken:
+    new questions are rarely as easy as held-out examples written alongside the training
+    ones. When the held-out set is too small for any threshold to pass that way, the point
+    estimate is used instead (a live help center with a handful of example questions).
+    """
     total = len(confidences)
     order = np.argsort(-confidences, kind="stable")
     sorted_conf = confidences[order]
     sorted_ok = (correct[order] == 1) & eligible[order]
     answered = np.cumsum(eligible[order])
     right = np.cumsum(sorted_ok)
-    best = (1.0, 1.0, 0.0)
-    for i in range(total):
-        # Only cut between distinct confidence values; ties are answered together.
-        if i + 1 < total and sorted_conf[i + 1] == sorted_conf[i]:
-            continue
-        if answered[i] == 0:
-            continue
-        precision = right[i] / answered[i]
-        if precision >= target_precision:
-            best = (float(sorted_conf[i]), float(precision), float(answered[i] / total))
-    return best
+    for margin in (z, 0.0):
+        best = (1.0, 1.0, 0.0)
+        for i in range(total):
+            # Only cut between distinct confidence values; ties are answered together.
+            if i + 1 < total and sorted_conf[i + 1] == sorted_conf[i]:
+                continue
+            if answered[i] == 0:
+                continue
+            if wilson_lower(float(right[i]), float(answered[i]), margin) >= target_precision:
+                precision = float(right[i] / answered[i])
+                best = (float(sorted_conf[i]), precision, float(answered[i] / total))
+        if best[2] > 0:
+            return best
+    return (1.0, 1.0, 0.0)

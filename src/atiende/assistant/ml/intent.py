@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,9 @@ import numpy as np
 import numpy.typing as npt
 
 from atiende.assistant.ml.embedding import Embedder, default_embedder
+from atiende.assistant.ml.language import detect_language
 from atiende.assistant.ml.text import fold
+from atiende.assistant.ml.tfidf import SparseTfidf, char_wb_ngrams, word_ngrams
 
 FORMAT = "atiende-intent/2"
 SVM_C = 0.5
@@ -33,6 +36,18 @@ FUSION_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 TEMPERATURES = (1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
 DEFAULT_FUSION = 1.5
 DEFAULT_TEMPERATURE = 4.0
+FOREIGN_CONFIDENCE = 0.8
+MAJORITY_SAMPLE = 200
+
+
+def _majority_language(texts: Sequence[str]) -> str:
+    """The language of most training texts (on a sample), or "" if none has 80%."""
+    sample = texts[:: max(1, len(texts) // MAJORITY_SAMPLE)]
+    votes = Counter(detect_language(text)[0] for text in sample)
+    if not votes:
+        return ""
+    language, count = votes.most_common(1)[0]
+    return language if count >= 0.8 * len(sample) else ""
 
 
 def _vectorizers(
@@ -86,6 +101,8 @@ class IntentClassifier:
         self._embedding_coef, self._embedding_bias = empty, np.zeros(0, dtype=np.float32)
         self.fusion = DEFAULT_FUSION
         self.temperature = DEFAULT_TEMPERATURE
+        self.language = ""  # the training texts' language; "" when mixed or unknown
+        self._fast: tuple[SparseTfidf, SparseTfidf] | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -115,7 +132,7 @@ class IntentClassifier:
         from sklearn.svm import LinearSVC
 
         text_model = LinearSVC(C=SVM_C).fit(text_matrix, targets)
-        embedding_model = LogisticRegression(C=EMBEDDING_C, max_iter=300).fit(vectors, targets)
+        embedding_model = LogisticRegression(C=EMBEDDING_C, max_iter=150).fit(vectors, targets)
         return text_model, embedding_model
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> IntentClassifier:
@@ -127,7 +144,9 @@ class IntentClassifier:
         index = {label: i for i, label in enumerate(self.labels)}
         targets = np.asarray([index[label] for label in labels], dtype=np.int64)
         texts = list(texts)
+        self.language = _majority_language(texts)
         self._word, self._char = _vectorizers()
+        self._fast = None
         text_matrix = self._text_features(texts, fit=True)
         vectors = self.embedder.encode(texts)
         self._choose_fusion(text_matrix, vectors, targets)
@@ -178,10 +197,36 @@ class IntentClassifier:
         if not self.labels:
             raise ValueError("the classifier is not trained")
         texts = list(texts)
-        text_scores = self._text_features(texts) @ self._text_coef.T + self._text_bias
+        text_scores = self._text_scores(texts)
         vectors = self.embedder.encode(texts)
         embedding_scores = (vectors @ self._embedding_coef.T + self._embedding_bias) / 10
-        return np.asarray(text_scores + self.fusion * embedding_scores, dtype=np.float64)
+        fused = np.asarray(text_scores + self.fusion * embedding_scores, dtype=np.float64)
+        if self.language:
+            # A message in another language than the training data: its words and character
+            # n-grams mean nothing to the TF-IDF model, so only the multilingual embedding
+            # speaks (scaled to the fused scores' usual range).
+            for row, text in enumerate(texts):
+                language, confidence = detect_language(text)
+                if language != self.language and confidence >= FOREIGN_CONFIDENCE:
+                    fused[row] = (1 + self.fusion) * embedding_scores[row]
+        return fused
+
+    def _text_scores(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """The TF-IDF model's scores, computed text by text from the weight columns."""
+        if self._fast is None:
+            self._fast = (
+                SparseTfidf(self._word.vocabulary_, np.asarray(self._word.idf_)),
+                SparseTfidf(self._char.vocabulary_, np.asarray(self._char.idf_)),
+            )
+        word, char = self._fast
+        offset = len(word.vocabulary)
+        result = np.tile(self._text_bias.astype(np.float64), (len(texts), 1))
+        for row, text in enumerate(texts):
+            columns, values = word.vector(word_ngrams(text))
+            result[row] += self._text_coef[:, columns] @ values
+            columns, values = char.vector(char_wb_ngrams(text))
+            result[row] += self._text_coef[:, columns + offset] @ values
+        return result
 
     def predict_proba(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         return _softmax(self.scores(texts), self.temperature)
@@ -211,6 +256,7 @@ class IntentClassifier:
             "labels": self.labels,
             "fusion": self.fusion,
             "temperature": self.temperature,
+            "language": self.language,
             "embedding_dimension": self.embedder.dimension,
             "word_vocabulary": {term: int(i) for term, i in self._word.vocabulary_.items()},
             "char_vocabulary": {term: int(i) for term, i in self._char.vocabulary_.items()},
@@ -227,6 +273,7 @@ class IntentClassifier:
         classifier.labels = [str(label) for label in meta["labels"]]
         classifier.fusion = float(meta["fusion"])
         classifier.temperature = float(meta["temperature"])
+        classifier.language = str(meta.get("language", ""))
         classifier._word, classifier._char = _vectorizers(
             meta["word_vocabulary"], meta["char_vocabulary"]
         )

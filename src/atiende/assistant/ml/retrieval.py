@@ -78,7 +78,7 @@ class _ExampleClassifier:
     def __init__(self, vectors: FloatMatrix, labels: npt.NDArray[np.int64], classes: int) -> None:
         from sklearn.linear_model import LogisticRegression
 
-        model = LogisticRegression(C=10.0, max_iter=300)
+        model = LogisticRegression(C=10.0, max_iter=150)
         model.fit(vectors, labels)
         self._weights = np.zeros((classes, vectors.shape[1]), dtype=np.float32)
         self._bias = np.full(classes, -1e4, dtype=np.float32)
@@ -118,6 +118,8 @@ class Retriever:
                 texts.append(question)
                 owners.append(position)
         self._unit_owner = np.asarray(owners, dtype=np.int64)
+        # Units are grouped by document (title/body first): each group's start, for reduceat.
+        self._unit_starts = np.flatnonzero(np.r_[True, np.diff(self._unit_owner) != 0])
         self._unit_vectors = self.embedder.encode(texts) if texts else np.zeros((0, 1), np.float32)
         self._lexical = BM25Index(
             [
@@ -162,8 +164,7 @@ class Retriever:
             return []
         analysed = query if isinstance(query, Query) else self.analyse(query)
         similarities = self._unit_vectors @ analysed.vector
-        best = np.full(len(self.documents), -1.0, dtype=np.float64)
-        np.maximum.at(best, self._unit_owner, similarities.astype(np.float64))
+        best = np.maximum.reduceat(similarities.astype(np.float64), self._unit_starts)
         best = np.clip(best, 0.0, 1.0)
         if self._classifier is not None:
             probability = self._classifier.probabilities(analysed.vector)
