@@ -120,8 +120,10 @@ def measure_step(
     procs = run_visitors(spec, max(1, math.ceil(visitors / PER_PROCESS)))
     time.sleep(max(0.0, times["start_at"] - time.time()))
     cpu_start = cpu_seconds(target["pids"])
+    wait_start = chat_setup.runqueue_wait_seconds(target["pids"])
     time.sleep(max(0.0, times["send_until"] - time.time()))
     cpu_end = cpu_seconds(target["pids"])
+    waited = chat_setup.runqueue_wait_seconds(target["pids"]) - wait_start
     rss_loaded = target["rss"]()
     results = collect(procs, times["drain_until"] + 60)
     window = times["send_until"] - times["start_at"]
@@ -139,6 +141,8 @@ def measure_step(
     )
     # Other work on this machine competes for its cores: the 1-minute load average says how much.
     report["machine_load_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    # Seconds the server's threads were runnable but waiting for a core, per second of window.
+    report["summary"]["server_waiting_for_cpu_s_per_s"] = round(waited / window, 2)
     return report
 
 
@@ -167,7 +171,10 @@ def run_atiende(args: argparse.Namespace, postgres: bool) -> dict[str, Any]:
     ):
         tmp = Path(folder)
         seeded = chat_setup.seed(env)
-        server = chat_setup.Server(env, tmp / "server.log", profile_prefix(args, tmp))
+        workers = args.workers if postgres else 1
+        server = chat_setup.Server(
+            env, tmp / "server.log", profile_prefix(args, tmp), workers=workers
+        )
         startup = server.start()
         bot_spec = {
             "host": LOOPBACK,
@@ -198,7 +205,7 @@ def run_atiende(args: argparse.Namespace, postgres: bool) -> dict[str, Any]:
         bot_counters = last_json(tmp / "bot.log")
         return {
             "engine": engine,
-            "server": "python -m atiende serve (one process, embedded worker)",
+            "server": f"python -m atiende serve --workers {workers} (embedded worker in each)",
             "startup_s": round(startup, 2),
             "steps": steps,
             "restart": restarts,
@@ -324,6 +331,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--restart-send-after", type=float, default=12.0, help="seconds")
     parser.add_argument("--bot-pool", type=int, default=8, help="agent bot HTTP connections")
     parser.add_argument("--postgres", action="store_true", help="also PostgreSQL + Redis")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument("--no-restart", action="store_true")

@@ -51,23 +51,34 @@ class Http:
         raw = build_request(method, f"{self.host}:{self.port}", path, self.headers, body)
         connection = await self.idle.get()
         try:
-            if connection is None:
-                connection = await asyncio.open_connection(self.host, self.port)
-            reader, writer = connection
-            writer.write(raw)
-            await writer.drain()
-            response = await asyncio.wait_for(read_response(reader), 60)
-            if response.headers.get("connection", "").lower() == "close":
-                writer.close()
-                connection = None
-            return response
+            if connection is not None:
+                try:
+                    return await self.exchange(connection, raw)
+                except (OSError, asyncio.IncompleteReadError):
+                    # The server closed this idle keep-alive connection: once more, on a new one.
+                    connection[1].close()
+                    connection = None
+            connection = await asyncio.open_connection(self.host, self.port)
+            return await self.exchange(connection, raw)
         except BaseException:
             if connection is not None:
                 connection[1].close()
             connection = None
             raise
         finally:
-            self.idle.put_nowait(connection)
+            self.idle.put_nowait(
+                connection if connection and not connection[1].is_closing() else None
+            )
+
+    @staticmethod
+    async def exchange(connection: Connection, raw: bytes) -> Response:
+        reader, writer = connection
+        writer.write(raw)
+        await writer.drain()
+        response = await asyncio.wait_for(read_response(reader), 60)
+        if response.headers.get("connection", "").lower() == "close":
+            writer.close()
+        return response
 
 
 class Bot:

@@ -28,6 +28,7 @@ LISTS = (
     "reply_tokens",
     "unacked_tokens",
     "unreplied_tokens",
+    "unverified_tokens",
     "resumes",
     "error_samples",
 )
@@ -73,7 +74,8 @@ def losses(seen: dict[str, Any], counts: dict[str, Any] | None, closed_at: float
     outbound: dict[str, list[float]] = counts["outbound"]
     acked = set(seen["acked_tokens"])
     lost_acked = [token for token in acked if token not in inbound]
-    missed = [token for token in outbound if token not in received]
+    unverified = set(seen.get("unverified_tokens", []))
+    missed = [token for token in outbound if token not in received and token not in unverified]
     lost_replies = [token for token in missed if outbound[token][1] < closed_at - 1.0]
     return {
         "lost": len(lost_acked) + len(lost_replies),
@@ -81,6 +83,8 @@ def losses(seen: dict[str, Any], counts: dict[str, Any] | None, closed_at: float
         "lost_stored_reply_not_received": len(lost_replies),
         "lost_samples": (lost_acked + lost_replies)[:5],
         "replies_stored_after_visitors_left": len(missed) - len(lost_replies),
+        # The visitor's final full `resume` did not finish in time (an overloaded server).
+        "unverified": len(unverified),
         "stored_twice": sum(1 for n, _ in [*inbound.values(), *outbound.values()] if n > 1),
         "persisted_visitor_messages": int(sum(n for n, _ in inbound.values())),
         "persisted_replies": int(sum(n for n, _ in outbound.values())),
@@ -130,6 +134,7 @@ def step_report(
         "reply_p50_ms": reply["p50"],
         "reply_p99_ms": reply["p99"],
         "lost": loss["lost"],
+        "unverified": loss.get("unverified", 0),
         "unanswered": loss["unanswered"],
         "server_cpu_pct_of_one_core": round(cpu / window * 100, 1),
         "server_cpu_ms_per_visitor_message": round(cpu * 1000 / max(1, seen["acked"]), 2),

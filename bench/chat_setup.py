@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.loadgen import rss_bytes
-from bench.procs import LOOPBACK, ROOT, free_port, tail, wait_for_port
+from bench.loadgen import descendants
+from bench.procs import LOOPBACK, ROOT, free_port, rss_tree_bytes, tail, wait_for_port
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -147,6 +147,20 @@ def count_messages(env: dict[str, str], tmp: Path, after_id: int) -> dict[str, A
     return counts
 
 
+def runqueue_wait_seconds(pids: list[int]) -> float:
+    """How long the threads of these processes (and their children) waited for a CPU while
+    runnable: the second field of /proc/<pid>/task/<tid>/schedstat, in nanoseconds. On a busy
+    machine this is the time the server wanted to work and was not given a core."""
+    total = 0
+    for root in pids:
+        for pid in descendants(root):
+            with contextlib.suppress(OSError):
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    with contextlib.suppress(OSError, IndexError, ValueError):
+                        total += int((task / "schedstat").read_text().split()[1])
+    return total / 1e9
+
+
 _started: list[subprocess.Popen[bytes]] = []
 
 
@@ -186,7 +200,13 @@ def stop(proc: subprocess.Popen[bytes], signum: int = signal.SIGTERM, grace: flo
 class Server:
     """`python -m atiende serve` on a fixed loopback port, which can be killed and restarted."""
 
-    def __init__(self, env: dict[str, str], log: Path, argv_prefix: list[str] | None = None):
+    def __init__(
+        self,
+        env: dict[str, str],
+        log: Path,
+        argv_prefix: list[str] | None = None,
+        workers: int = 1,
+    ):
         self.env = env
         self.log = log
         self.port = free_port()
@@ -197,6 +217,8 @@ class Server:
             LOOPBACK,
             "--port",
             str(self.port),
+            "--workers",
+            str(workers),
         ]
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -217,9 +239,8 @@ class Server:
         return self.proc.pid
 
     def rss(self) -> int:
-        with contextlib.suppress(OSError):
-            return rss_bytes(self.pid)
-        return 0
+        """Resident memory of the server and its worker processes (uvicorn's `--workers`)."""
+        return rss_tree_bytes(self.pid) if self.proc is not None else 0
 
     def log_tail(self) -> str:
         return tail(self.log, 40)

@@ -67,6 +67,8 @@ class Totals:
     reply_tokens: list[str] = field(default_factory=list)
     unacked_tokens: list[str] = field(default_factory=list)
     unreplied_tokens: list[str] = field(default_factory=list)
+    # Acked, unreplied, and the final `resume` did not complete in time: neither seen nor lost.
+    unverified_tokens: list[str] = field(default_factory=list)
     # (when the socket dropped, when "resumed" came back), wall clock.
     resumes: list[tuple[float, float]] = field(default_factory=list)
     connected_at: list[float] = field(default_factory=list)
@@ -282,6 +284,10 @@ class Visitor:
         with contextlib.suppress(ConnectionClosed, TimeoutError):
             await socket.send(json.dumps({"type": "resume", "last_seq": 0}))
             await asyncio.wait_for(self.verified.wait(), float(self.spec.get("verify_s", 10)))
+        if not self.verified.is_set():
+            self.totals.unverified_tokens.extend(
+                client_id for client_id, state in self.outstanding.items() if state.acked
+            )
         receiving.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await receiving
