@@ -12,12 +12,12 @@ from django.core.cache import cache
 TIMEOUT = 24 * 3600
 
 
-def _key(conversation_id: int) -> str:
+def cache_key(conversation_id: int) -> str:
     return f"chat-live:{conversation_id}"
 
 
 def socket_opened(conversation_id: int) -> None:
-    key = _key(conversation_id)
+    key = cache_key(conversation_id)
     cache.add(key, 0, timeout=TIMEOUT)
     try:
         cache.incr(key)
@@ -26,7 +26,7 @@ def socket_opened(conversation_id: int) -> None:
 
 
 def socket_closed(conversation_id: int) -> None:
-    key = _key(conversation_id)
+    key = cache_key(conversation_id)
     try:
         if cache.decr(key) <= 0:
             cache.delete(key)
@@ -35,4 +35,4 @@ def socket_closed(conversation_id: int) -> None:
 
 
 def is_live(conversation_id: int) -> bool:
-    return int(cache.get(_key(conversation_id)) or 0) > 0
+    return int(cache.get(cache_key(conversation_id)) or 0) > 0
