@@ -1,7 +1,8 @@
 """Live chat under load: N websocket visitors, an agent bot answering each message, all persisted.
 
-    .venv/bin/python bench/bench_chat.py                 # make bench's default, a few minutes
-    .venv/bin/python bench/bench_chat.py --full          # ramp 100, 500, 1000, 2000 (+ PostgreSQL)
+    .venv/bin/python bench/bench_chat.py            # make bench's default: 50, 200; ~5 minutes
+    .venv/bin/python bench/bench_chat.py --full     # ramp 100, 500, 1000, 2000, + PostgreSQL
+    .venv/bin/python bench/bench_chat.py --postgres --workers 2   # + PostgreSQL/Redis, 2 processes
     .venv/bin/python bench/bench_chat.py --visitors 50 --step-seconds 8 --no-restart --no-floor
 
 For each number of visitors N, in one run: the same visitors (`chat_visitors.py`, asyncio, up to
@@ -15,8 +16,11 @@ stored, or stored replies never received: must be 0), duplicates, the server's C
 stime from /proc over the send window) and resident memory per connection, and messages
 persisted per second. Then the restart: visitors chatting, the server is stopped (SIGTERM, then
 in a second round SIGKILL) and started again; time until every visitor has resumed, and the same
-loss count. Writes bench/results/chat.json (atiende) and bench/results/chat_floor.json.
-Loopback only; every step is bounded in time and everything stops by itself.
+loss count. First, `chat_cost.py` measures the CPU of one round trip in one thread. Writes
+bench/results/chat.json (atiende), chat_floor.json and chat_cost.json. Every step also records
+the machine's load average and how long the server waited for a CPU (/proc schedstat): on a
+shared machine, latency says more about the neighbours than about the server. Loopback only;
+every step is bounded in time and everything stops by itself.
 """
 
 from __future__ import annotations
@@ -324,7 +328,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--step-seconds", type=float, default=0, help="per step (≤ 60)")
     parser.add_argument("--connect-seconds", type=float, default=None)
     parser.add_argument("--interval", type=float, default=4.0, help="seconds between messages")
-    parser.add_argument("--restart-visitors", type=int, default=200)
+    parser.add_argument("--restart-visitors", type=int, default=100)
     parser.add_argument("--restart-signals", default="TERM,KILL", help="one round per signal")
     parser.add_argument("--restart-interval", type=float, default=2.0)
     parser.add_argument("--restart-kill-after", type=float, default=8.0, help="seconds of chat")
@@ -335,14 +339,15 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument("--no-restart", action="store_true")
+    parser.add_argument("--no-cost", action="store_true", help="skip chat_cost.py")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile the server to here")
     parser.add_argument("--keep-logs", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    ramp = args.visitors or ("100,500,1000,2000" if args.full else "100,500")
+    ramp = args.visitors or ("100,500,1000,2000" if args.full else "50,200")
     args.visitors = [int(n) for n in ramp.split(",") if n.strip()]
     args.restart_signals = [n.strip().upper() for n in args.restart_signals.split(",") if n]
-    args.step_seconds = min(60.0, args.step_seconds or (60.0 if args.full else 40.0))
+    args.step_seconds = min(60.0, args.step_seconds or (60.0 if args.full else 30.0))
     args.postgres = args.postgres or args.full
     return args
 
@@ -355,6 +360,13 @@ def main(argv: list[str]) -> int:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "load": {"visitors": args.visitors, "interval_s": args.interval},
     }
+    if not args.no_cost:
+        # The per-round-trip CPU budget, in one thread, before the servers load the machine.
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "chat_cost.py"), "--rounds", "100",
+             "--out", str(args.out / "chat_cost.json")],
+            cwd=ROOT, check=False, timeout=600,
+        )  # fmt: skip
     floor = None if args.no_floor else run_floor(args)
     runs = []
     if not args.no_sqlite:

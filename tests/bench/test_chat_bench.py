@@ -22,7 +22,8 @@ def test_a_small_chat_bench_measures_floor_atiende_and_a_restart(tmp_path: Path)
         [
             "--visitors", "5", "--step-seconds", "14", "--connect-seconds", "4",
             "--interval", "1", "--restart-visitors", "5", "--restart-signals", "KILL",
-            "--restart-kill-after", "2", "--restart-send-after", "3", "--out", str(tmp_path),
+            "--restart-kill-after", "2", "--restart-send-after", "3", "--no-cost",
+            "--out", str(tmp_path),
         ]
     )  # fmt: skip
     result = json.loads((tmp_path / "chat.json").read_text())
