@@ -74,7 +74,19 @@ def test_the_activity_filters_errors_and_devices(world: AccountWorld) -> None:
     assert "device_sync" not in errors.content.decode()
     assert "device_sync" in ipad.content.decode()
     assert "E_DRM_4012" not in ipad.content.decode()
-    assert GrantUse.objects.count() == 2
+    assert sorted(GrantUse.objects.values_list("detail", flat=True)) == [
+        "all events, Last 24 hours, iPad",
+        "errors only, Last 24 hours",
+    ]
+
+
+def test_the_use_log_is_written_in_the_customers_language(world: AccountWorld) -> None:
+    type(world.contact).objects.filter(pk=world.contact.pk).update(language="es")
+    grant_activity(world)
+
+    signed_in(world.agent).get(panel_url(world, "activity/"), {"only_errors": "on", "window": "1h"})
+
+    assert GrantUse.objects.get().detail == "solo errores, Última hora"
 
 
 def test_a_revoked_grant_shows_nothing_on_the_next_request(world: AccountWorld) -> None:

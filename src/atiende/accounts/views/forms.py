@@ -225,3 +225,7 @@ class ActivityFilterForm(forms.Form):
     def window_delta(self) -> timedelta:
         code = self.cleaned_data.get("window") or "7d"
         return next(delta for key, _label, delta in WINDOWS if key == code)
+
+    def window_label(self) -> str:
+        code = self.cleaned_data.get("window") or "7d"
+        return str(next(label for key, label, _delta in WINDOWS if key == code))

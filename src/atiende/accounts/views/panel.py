@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -105,11 +106,10 @@ def _activity(account: Account, grant: Grant | None, form: ActivityFilterForm) -
     devices = sorted({entry.device for entry in entries if entry.device})
     if device:
         entries = [entry for entry in entries if entry.device == device]
-    detail = _("errors only") if errors_only else _("all events")
-    detail = f"{detail}, {form.cleaned_data.get('window') or '7d'}"
-    if device:
-        detail = f"{detail}, {device}"
-    grants.record_use(grant, "activity.read", detail)
+    # Written in the customer's language: they read it on their access page.
+    with translation.override(account.contact.language or settings.LANGUAGE_CODE):
+        parts = [str(_("errors only") if errors_only else _("all events")), form.window_label()]
+    grants.record_use(grant, "activity.read", ", ".join([*parts, device] if device else parts))
     return {"activity": entries, "devices": devices, "filter_form": form}
 
 
