@@ -70,11 +70,13 @@ def losses(seen: dict[str, Any], counts: dict[str, Any] | None, closed_at: float
     received = set(seen["reply_tokens"])
     if counts is None:  # the floor keeps nothing: a reply it never delivered is lost
         return {"lost": len(seen["unreplied_tokens"]), "unanswered": 0}
-    inbound: dict[str, list[float]] = counts["inbound"]
-    outbound: dict[str, list[float]] = counts["outbound"]
     acked = set(seen["acked_tokens"])
-    lost_acked = [token for token in acked if token not in inbound]
     unverified = set(seen.get("unverified_tokens", []))
+    # Only this step's messages: the server may still be storing an earlier step's backlog.
+    own = acked | received | unverified | set(seen["unacked_tokens"])
+    inbound = {t: v for t, v in counts["inbound"].items() if t in own}
+    outbound = {t: v for t, v in counts["outbound"].items() if t in own}
+    lost_acked = [token for token in acked if token not in inbound]
     missed = [token for token in outbound if token not in received and token not in unverified]
     lost_replies = [token for token in missed if outbound[token][1] < closed_at - 1.0]
     return {
@@ -88,6 +90,11 @@ def losses(seen: dict[str, Any], counts: dict[str, Any] | None, closed_at: float
         "stored_twice": sum(1 for n, _ in [*inbound.values(), *outbound.values()] if n > 1),
         "persisted_visitor_messages": int(sum(n for n, _ in inbound.values())),
         "persisted_replies": int(sum(n for n, _ in outbound.values())),
+        # Rows of earlier steps' messages and replies stored during this one (a backlog).
+        "persisted_from_earlier_steps": len(counts["inbound"])
+        - len(inbound)
+        + len(counts["outbound"])
+        - len(outbound),
         "persisted_other": counts.get("other", 0),
         # Acknowledged, but the agent's reply was not stored before the step ended (the bot or
         # the server fell behind): not lost, late.

@@ -69,9 +69,10 @@ def test_losses_count_what_was_acked_or_stored_but_never_arrived() -> None:
         # "b" acked and stored; "d" acked but not stored; "c" unacked yet stored.
         "inbound": {"a": [1, 100.0], "b": [1, 100.0], "c": [1, 100.0]},
         # "a" received; "b" stored long before the end, never received; "x" stored too late.
-        "outbound": {"a": [1, 101.0], "b": [2, 102.0], "x": [1, 199.5]},
+        "outbound": {"a": [1, 101.0], "b": [2, 102.0], "x": [1, 199.5], "old": [1, 50.0]},
         "other": 0,
     }
+    seen["unacked_tokens"].append("x")  # sent at the very end, never acked
     found = losses(seen, counts, closed_at=200.0)
     assert found["lost_acked_not_stored"] == 1
     assert found["lost_stored_reply_not_received"] == 1  # "b"; "x" came too late to be received
@@ -80,6 +81,7 @@ def test_losses_count_what_was_acked_or_stored_but_never_arrived() -> None:
     assert found["stored_twice"] == 1
     assert found["unanswered"] == 1  # "d" has no stored reply
     assert found["unacked_but_stored"] == 1
+    assert found["persisted_from_earlier_steps"] == 1  # "old": a reply to an earlier step
 
 
 def test_restart_report_times_resumes_from_the_kill() -> None:
