@@ -47,6 +47,7 @@ def setup_django(folder: Path) -> None:
             "ATIENDE_RATE_LIMIT_ENABLED": "0",
         }
     )
+    (folder / "var" / "static").mkdir(parents=True)  # whitenoise warns about a missing one
     import django
 
     django.setup()
