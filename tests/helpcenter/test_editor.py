@@ -179,3 +179,21 @@ def test_new_language_translation_and_structure(
         "corrigir-erros-de-reproducao"
     )
     assert help_center.playback.translations.get(language="pt").name == "Reprodução"
+
+
+def test_supervisor_marks_a_category_sensitive(
+    client: Client, factory: Factory, help_center: HelpCenter
+) -> None:
+    from atiende.helpcenter.content import published_documents
+
+    signed_in(client, factory, Role.SUPERVISOR)
+    category = help_center.playback.category
+
+    client.post(
+        "/inbox/helpcenter/structure/", {"sensitive_category": category.pk, "sensitive": "1"}
+    )
+
+    category.refresh_from_db()
+    assert category.sensitive is True
+    offline = [d for d in published_documents() if d.article_id == help_center.offline.pk]
+    assert all(d.sensitive for d in offline)

@@ -104,6 +104,21 @@ def create_category(
     return category
 
 
+@transaction.atomic
+def set_category_sensitive(actor: User, category: Category, *, sensitive: bool) -> None:
+    """Mark a whole category sensitive (the answer bot then never answers with its articles)."""
+    require_editor(actor)
+    Category.objects.filter(pk=category.pk).update(sensitive=sensitive)
+    category.sensitive = sensitive
+    events.record(
+        "helpcenter.category_sensitivity_changed",
+        actor_user=actor,
+        data={"category_id": category.pk, "sensitive": sensitive},
+        publish=False,
+    )
+    bump_version()
+
+
 def name_category(category: Category, *, language: str, name: str, description: str = "") -> None:
     if not name.strip():
         raise ActionError(_("A name is required."))

@@ -209,6 +209,14 @@ def structure(request: HttpRequest) -> HttpResponse:
                     name=data["name"],
                     description=data["description"],
                 )
+            elif "sensitive_category" in request.POST:
+                category_id = request.POST["sensitive_category"]
+                category = access.access_category(
+                    user, int(category_id) if category_id.isdigit() else 0
+                )
+                actions.set_category_sensitive(
+                    user, category, sensitive=request.POST.get("sensitive") == "1"
+                )
             elif rename_form.is_bound and rename_form.is_valid():
                 data = rename_form.cleaned_data
                 if data["kind"] == "category":
