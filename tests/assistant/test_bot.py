@@ -21,8 +21,11 @@ from atiende.conversations.views.timeline import build_timeline
 from atiende.core.models import Event
 from atiende.helpcenter.urls_util import article_path
 from atiende.inboxes.models import Inbox
+from atiende.mail.loops import acknowledge
+from atiende.mail.pipeline import ingest
 from tests.assistant.conftest import HelpCenter, Live
 from tests.factories import Factory
+from tests.mail import mailkit
 
 Ask = Callable[..., Message]
 
@@ -235,3 +238,33 @@ def test_a_failing_bot_hands_off_instead_of_staying_silent(
     event = Event.objects.get(kind="conversation.handed_off", conversation=message.conversation)
     assert event.data["reason"] == "bot error"
     assert bot_messages(message.conversation) == []
+
+
+def test_an_automatic_acknowledgement_does_not_silence_the_bot(
+    ask: Ask, factory: Factory, inbox: Inbox, help_center: HelpCenter
+) -> None:
+    conversation = factory.conversation(inbox=inbox, text="Hello there")
+    acknowledge(conversation, conversation.contact.email)
+    ask(inbox, "How do I cancel my subscription?", email=conversation.contact.email,
+        conversation_id=conversation.pk)  # fmt: skip
+    assert len(bot_messages(conversation)) == 1
+
+
+def test_no_bot_answer_to_automatic_mail(
+    live: Live, factory: Factory, help_center: HelpCenter
+) -> None:
+    inbox = mailkit.email_inbox(factory)
+    inbox.config = {**inbox.config, "answer_bot": {"enabled": True}}
+    inbox.save(update_fields=["config"])
+    question = "How do I cancel my subscription?"
+    with live():
+        ingest(inbox, mailkit.mail(text=question, message_id="<person@example.org>"),
+               source="upload", source_key="upload:person")  # fmt: skip
+        ingest(inbox, mailkit.mail(sender="bob@example.org", text=question,
+                                   message_id="<robot@example.org>",
+                                   headers={"Auto-Submitted": "auto-replied"}),
+               source="upload", source_key="upload:robot")  # fmt: skip
+    [turn] = BotTurn.objects.select_related("message__author_contact")
+    assert turn.outcome == Outcome.ANSWERED
+    assert turn.message.author_contact is not None
+    assert turn.message.author_contact.email == "ana@example.org"

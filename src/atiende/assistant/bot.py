@@ -79,10 +79,29 @@ def _situation(message_id: int) -> Situation | None:
     state = BotState.objects.filter(conversation=conversation).first()
     if state is not None and state.status == BotStatus.HANDED_OFF:
         return None
-    # Once a person has replied, the conversation is theirs.
-    if conversation.messages.filter(direction=Direction.OUTBOUND).exists():
+    # Once a person has replied, the conversation is theirs (automatic acknowledgements, with
+    # no author, do not count).
+    if conversation.messages.filter(
+        direction=Direction.OUTBOUND, author_user__isnull=False
+    ).exists():
+        return None
+    if conversation.inbox.channel == ChannelKind.EMAIL and not _mail_may_be_answered(message):
         return None
     return Situation(message, conversation, config, state)
+
+
+def _mail_may_be_answered(message: Message) -> bool:
+    """No automatic answer to automatic, bulk or robot mail, blocked senders or ourselves
+    (SECURITY.md I4): the mail channel's own rule, applied to the stored original."""
+    from atiende.mail.loops import may_autoreply
+    from atiende.mail.models import RawEmail
+    from atiende.mail.parse import parse_email
+    from atiende.mail.pipeline import read_raw
+
+    raw_email = RawEmail.objects.filter(message=message).first()
+    if raw_email is None:
+        return False  # not from the mail pipeline: nothing says it is safe to answer
+    return may_autoreply(message.conversation.inbox, parse_email(read_raw(raw_email)))
 
 
 @tasks.task("assistant.answer")
