@@ -23,6 +23,7 @@
     seen: {}, pending: [], socket: null, attempts: 0, open: false, unread: 0,
     identity: {}, pageUrl: "", parentOrigin: null, started: false, agentRead: 0,
     launcher: true, pingTimer: null, typingTimer: null, lastTyping: 0, readSent: 0,
+    read: {},  // conversation id -> the last seq the visitor has seen (no badge for old replies)
   };
 
   document.documentElement.style.setProperty("--brand", config.color);
@@ -37,13 +38,14 @@
       var saved = JSON.parse(localStorage.getItem(storeKey) || "{}");
       state.visitorToken = saved.visitorToken || "";
       state.pending = Array.isArray(saved.pending) ? saved.pending : [];
+      state.read = saved.read || {};
     } catch (_e) { /* storage off: a new visitor each visit */ }
   }
 
   function save() {
     try {
       localStorage.setItem(storeKey, JSON.stringify({
-        visitorToken: state.visitorToken, pending: state.pending,
+        visitorToken: state.visitorToken, pending: state.pending, read: state.read,
       }));
     } catch (_e) { /* storage off or full: the chat still works for this page view */ }
   }
@@ -211,6 +213,7 @@
     }
     state.conversationId = conversationId;
     state.lastSeq = 0;
+    state.readSent = 0;
   }
 
   function acked(data) {
@@ -283,7 +286,7 @@
     addActions(bubble, data);
     placeInOrder(bubble);
     hideTyping();
-    if (data.direction !== "inbound") {
+    if (data.direction !== "inbound" && data.seq > (state.read[state.conversationId] || 0)) {
       emit("message", { text: data.text, author: data.author, seq: data.seq });
       if (!state.open || document.hidden) { state.unread += 1; showUnread(); } else { sendRead(); }
     }
@@ -384,6 +387,10 @@
   }
 
   function sendRead() {
+    if (state.conversationId !== null) {
+      state.read[state.conversationId] = Math.max(state.read[state.conversationId] || 0, state.lastSeq);
+      save();
+    }
     if (state.lastSeq > state.readSent && frame({ type: "read", seq: state.lastSeq })) { state.readSent = state.lastSeq; }
   }
 
