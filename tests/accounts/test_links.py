@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from atiende.accounts import actions, policy, psp
@@ -154,3 +156,28 @@ def test_a_confirmation_that_comes_too_late_ends_the_request(
     assert (action.status, action.error) == ("failed", "The customer did not confirm in time.")
     account.refresh_from_db()
     assert account.withdrawals_frozen is False
+
+
+def test_with_email_confirmation_agents_never_hold_the_link(
+    world: AccountWorld,
+    exchange: tuple[Contact, Conversation, Account],
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.ATIENDE_ACCOUNT_CONFIRM_CHANNEL = "email"
+    contact, conversation, account = exchange
+    requested = actions.do_freeze_withdrawals(
+        world.agent, contact, idempotency_key=key(), reason="sim swap", conversation=conversation
+    )
+    assert requested.approval_id is not None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        policy.approve_request(world.supervisor, requested.approval_id)
+
+    notice = last_reply(conversation)
+    assert LINK.search(notice) is None
+    assert "a•••@example.test" in notice
+    assert [message.to for message in mail.outbox] == [["amara@example.test"]]
+    actions.confirm_action(token_in(str(mail.outbox[0].body)))
+    account.refresh_from_db()
+    assert account.withdrawals_frozen is True

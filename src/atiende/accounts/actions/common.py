@@ -355,9 +355,21 @@ def after_approval(approval: ApprovalRequest, approver: User) -> Outcome:
             )
             action.status = ActionStatus.AWAITING_CUSTOMER
             url = links.confirmation_link(action)
-            _record(action, "account.confirmation_sent", approver)
+            email = links.confirmation_email(action)
+            _record(
+                action,
+                "account.confirmation_sent",
+                approver,
+                {"channel": "email" if email else "conversation"},
+            )
         language = str(action.result.get("language") or "en")
-        notice = texts.in_language(language, texts.confirmation_request, action.verb, url)
+        if email:
+            # The link goes only to the verified address: agents reading the conversation never
+            # hold it, so nobody but the customer can confirm.
+            links.send_confirmation(email, language, action.verb, url)
+            notice = texts.in_language(language, texts.confirmation_emailed, email)
+        else:
+            notice = texts.in_language(language, texts.confirmation_request, action.verb, url)
         tell_customer(action, notice, approver)
         return outcome_of(action)
     return execute(action, by=approver)

@@ -12,16 +12,20 @@ The pages that open them (in `accounts/views/`) call `open_link`, `update_paymen
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import smtplib
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from atiende.accounts import psp
+from atiende.accounts.actions import texts
 from atiende.accounts.models import (
     Account,
     AccountAction,
@@ -33,6 +37,9 @@ from atiende.accounts.models import (
 from atiende.accounts.types import Outcome
 from atiende.core import events
 from atiende.core.errors import ActionError, Conflict, NotFound
+from atiende.people.models import ContactIdentity, IdentityKind
+
+logger = logging.getLogger(__name__)
 
 PAYMENT_LINK_TTL = timedelta(hours=24)
 CONFIRM_LINK_TTL = timedelta(minutes=30)
@@ -69,6 +76,36 @@ def payment_link(action: AccountAction) -> str:
 
 def confirmation_link(action: AccountAction) -> str:
     return _create(action, LinkPurpose.CONFIRM_ACTION, CONFIRM_LINK_TTL)
+
+
+def confirmation_email(action: AccountAction) -> str:
+    """Where a confirmation link goes when `ATIENDE_ACCOUNT_CONFIRM_CHANNEL` is "email": the
+    contact's verified address (empty: fall back to the conversation)."""
+    if getattr(settings, "ATIENDE_ACCOUNT_CONFIRM_CHANNEL", "conversation") != "email":
+        return ""
+    identity = (
+        ContactIdentity.objects.filter(
+            contact=action.contact, kind=IdentityKind.EMAIL, verified=True
+        )
+        .order_by("pk")
+        .first()
+    )
+    return identity.value if identity is not None else ""
+
+
+def send_confirmation(email: str, language: str, verb: str, url: str) -> None:
+    """Mail the confirmation link after the commit that created it; a mail failure is logged."""
+
+    def send() -> None:
+        with translation.override(language):
+            subject = _("Confirm the request on your account")
+            body = texts.confirmation_request(verb, url)
+        try:
+            send_mail(subject, body, None, [email])
+        except (OSError, smtplib.SMTPException):
+            logger.exception("could not send an account confirmation")
+
+    transaction.on_commit(send)
 
 
 def open_link(token: str) -> SecureLink:

@@ -179,6 +179,16 @@ def confirmation_request(verb: str, link: str) -> str:
     ) % {"what": what, "link": link}
 
 
+def confirmation_emailed(email: str) -> str:
+    name, _sep, domain = email.partition("@")
+    masked = f"{name[:1]}•••@{domain}"
+    return _(
+        "To confirm the request on your account, open the link we just emailed to %(email)s "
+        "(it works once and expires in 30 minutes). We will never ask for your password, "
+        "recovery phrase or private keys."
+    ) % {"email": masked}
+
+
 def in_language(language: str, build: Any, *args: Any, **kwargs: Any) -> str:
     with translation.override(language):
         return str(build(*args, **kwargs))
