@@ -18,6 +18,7 @@ from atiende.core.errors import ActionError
 from atiende.core.models import Event, Task
 from atiende.workflow import routing
 from atiende.workflow.models import ChatRoute, InboxSchedule, RouteState
+from atiende.workflow.subscribers import route_task
 from atiende.workflow.transfer import transfer
 from tests.factories import Factory
 from tests.workflow.conftest import Told, chat, chat_inbox, online_agent
@@ -57,7 +58,8 @@ def test_with_the_answer_bot_routing_waits_for_the_hand_off(factory: Factory, to
     agent = online_agent(factory, team)
 
     conversation = chat(factory, inbox)
-    tasks.drain()
+    # Routing's own task alone (the answer bot's task, queued too, would answer or hand off).
+    route_task({"conversation_id": conversation.pk, "reason": "new"})
     assert assignee(conversation) is None
     assert ChatRoute.objects.get(conversation=conversation).state == RouteState.BOT
 
@@ -205,3 +207,25 @@ def test_the_visitor_hears_their_queue_position_through_the_chat_channel(
     assert assignee(first) is not None
     message = async_to_sync(layer.receive)(listener)
     assert message == {"type": "atiende.visitor", "payload": {"type": "queue", "position": 1}}
+
+
+def test_the_answer_bot_hands_a_chat_it_cannot_answer_to_routing(
+    factory: Factory, told: Told
+) -> None:
+    team = factory.team()
+    inbox = chat_inbox(factory, team, config={"answer_bot": {"enabled": True}})
+    agent = online_agent(factory, team)
+
+    conversation = chat(factory, inbox)
+    tasks.drain()  # routing holds the chat, the bot (no articles to answer from) gives it up
+
+    assert assignee(conversation) == agent.pk
+    kinds = list(
+        Event.objects.filter(
+            conversation=conversation,
+            kind__in=["conversation.handed_off", "conversation.assigned"],
+        )
+        .order_by("pk")
+        .values_list("kind", flat=True)
+    )
+    assert kinds == ["conversation.handed_off", "conversation.assigned"]
