@@ -20,7 +20,8 @@
   }
   if (window.Atiende && window.Atiende.init) { boot(); return; }
   var sdk = document.createElement("script");
-  sdk.src = script.src.replace(/widget\.js(\?.*)?$/, "sdk.js");
+  // Beside this file; a hashed name (widget.<hash>.js, from collectstatic) loads the plain sdk.js.
+  sdk.src = script.src.replace(/widget(\.[0-9a-f]{6,})?\.js(\?.*)?$/, "sdk.js");
   sdk.async = true;
   sdk.onload = boot;
   document.head.appendChild(sdk);
