@@ -101,3 +101,10 @@ def test_calibration_on_many_questions_fits_weights_and_gate() -> None:
     assert policy.stats["fitted"] is True
     assert policy.stats["heldout"] == len(heldout)
     assert policy.gate > 0.3
+
+
+def test_a_few_perfect_heldout_questions_keep_the_prior_threshold(retriever: Retriever) -> None:
+    heldout = [("I forgot my password", "reset-password"), ("where is my card", "card-delivery")]
+    policy = AnswerPolicy.calibrate(retriever, heldout)
+    assert policy.threshold == AnswerPolicy().threshold
+    assert policy.decide("my card still has not come", retriever).answer is not None

@@ -132,6 +132,11 @@ class AnswerPolicy:
         policy.threshold, precision, coverage = choose_threshold(
             confidences, correct, gated, target_precision
         )
+        if coverage >= float(gated.mean()) - 1e-9 and policy.threshold > DEFAULT_THRESHOLD:
+            # Every held-out question passed: they show no confidence at which answers go
+            # wrong, only that the lowest one seen was fine. Do not raise the bar above the
+            # prior to that lowest value (a small help center would then answer nothing).
+            policy.threshold = DEFAULT_THRESHOLD
         policy.stats = {
             "heldout": len(usable),
             "fitted": fitted,
