@@ -148,7 +148,9 @@ def hold_for_bot(conversation_id: int) -> None:
     conversation = Conversation.objects.select_related("inbox", "contact").get(pk=conversation_id)
     with transaction.atomic():
         route = _route_row(conversation)
-        if route.state == RouteState.QUEUED and route.attempt == 0:
+        # The bot may already have given up (its task ran first): then routing goes on.
+        handed_off = conversation.events.filter(kind="conversation.handed_off").exists()
+        if route.state == RouteState.QUEUED and route.attempt == 0 and not handed_off:
             route.state = RouteState.BOT
             route.save(update_fields=["state"])
 
