@@ -8,6 +8,8 @@ is rate-limited per client address.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation as i18n
 from django.utils.translation import gettext as _
@@ -42,7 +44,17 @@ class SuggestOut(Schema):
     heading: str
 
 
-@router.get("/suggest", response=SuggestOut, url_name="helpcenter_suggest", auth=None)
+# Public: an empty security requirement tells the OpenAPI document so explicitly.
+PUBLIC: dict[str, Any] = {"security": [{}]}
+
+
+@router.get(
+    "/suggest",
+    response=SuggestOut,
+    url_name="helpcenter_suggest",
+    auth=None,
+    openapi_extra=PUBLIC,
+)
 def suggest(
     request: HttpRequest, response: HttpResponse, params: Query[SuggestParams]
 ) -> SuggestOut:
