@@ -16,6 +16,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -223,10 +225,20 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> float:
-        """Start and wait until it listens; the seconds that took."""
+        """Start and wait until it answers HTTP (with `--workers`, the port opens before the
+        workers have loaded Django); the seconds that took."""
         began = time.monotonic()
         self.proc = spawn(self.argv, self.env, self.log)
-        wait_for_port(self.port, self.proc, 60.0, self.log)
+        wait_for_port(self.port, self.proc, 90.0, self.log)
+        deadline = time.monotonic() + 90.0
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:  # any HTTP answer will do (the bench sets up no static files)
+                urllib.request.urlopen(f"http://{LOOPBACK}:{self.port}/login/", timeout=5).close()
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.1)
         return time.monotonic() - began
 
     def stop(self, signum: int = signal.SIGTERM) -> None:
