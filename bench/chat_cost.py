@@ -156,7 +156,9 @@ def run(rounds: int) -> dict[str, Any]:
         one_round(n)
     profile.disable()
     text = io.StringIO()
-    pstats.Stats(profile, stream=text).sort_stats("tottime").print_stats(30)
+    stats = pstats.Stats(profile, stream=text)
+    stats.sort_stats("tottime").print_stats(30)
+    hotspots = shares(stats)
     total_ms = sum(part["cpu_ms"] for part in parts.values())
     return {
         "rounds": rounds,
@@ -165,8 +167,39 @@ def run(rounds: int) -> dict[str, Any]:
         "total_cpu_ms": round(total_ms, 2),
         "total_queries": round(sum(part["queries"] for part in parts.values()), 1),
         "ceiling_round_trips_per_s_one_thread": round(1000 / total_ms, 1) if total_ms else None,
+        "profile_share_of_cpu": hotspots,
         "profile_top_tottime": text.getvalue().splitlines()[:60],
     }
+
+
+# Where the CPU of a round trip goes, by cumulative time of a few well-known functions.
+HOTSPOTS = {
+    "building SQL (SQLCompiler.as_sql)": ("sql/compiler.py", "as_sql"),
+    "running queries, Django side included (SQLCompiler.execute_sql)": (
+        "sql/compiler.py",
+        "execute_sql",
+    ),
+    "the database itself (SQLite's cursor execute)": ("~", "<function SQLiteCursorWrapper.execute"),
+    "model instances (Model.__init__)": ("db/models/base.py", "__init__"),
+    "JSON (json.dumps/loads)": ("json/__init__.py", ""),
+    "django-ninja (operation run)": ("ninja/operation.py", "run"),
+    "event publishing (core.events.record)": ("core/events.py", "record"),
+}
+
+
+def shares(stats: pstats.Stats) -> dict[str, float]:
+    """Each hotspot's cumulative time as a share of the whole profiled CPU time."""
+    table: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]  # pstats keeps it untyped
+    total = sum(row[2] for row in table.values()) or 1.0
+    found = {}
+    for label, (where, name) in HOTSPOTS.items():
+        cumulative = sum(
+            row[3]
+            for (filename, _, function), row in table.items()
+            if filename.endswith(where) and (not name or function.startswith(name))
+        )
+        found[label] = round(cumulative / total, 3)
+    return found
 
 
 def main(argv: list[str]) -> int:
