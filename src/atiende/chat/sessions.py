@@ -137,6 +137,8 @@ def open_session(
             visitor.language = language[:10]
         visitor.last_seen_at = timezone.now()
         visitor.save()
+        # Expired sessions of this visitor go as a new one comes: the table stays small.
+        ChatSession.objects.filter(visitor=visitor, expires_at__lt=timezone.now()).delete()
         session = new_token()
         ChatSession.objects.create(
             visitor=visitor,

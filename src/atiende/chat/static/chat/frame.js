@@ -130,6 +130,18 @@
       setNote(bubble, S.sending);
     });
     toParent({ atiende: "resize", open: false, launcher: state.launcher });
+    showForms();
+    // A first-time visitor gets a session (a visitor row) only when they open the chat: page
+    // views alone create nothing. Returning visitors connect at once (history, unread badge).
+    if (state.visitorToken || state.pending.length || state.identity.user_id || openNow) {
+      begin(openNow);
+    } else {
+      state.deferred = true;
+    }
+  }
+
+  function begin(openNow) {
+    state.deferred = false;
     openSession().then(function () {
       showForms();
       connect();
@@ -399,6 +411,7 @@
   function send(message) {
     message = message.trim();
     if (!message) { return; }
+    if (state.deferred) { begin(false); }
     var item = { client_id: newClientId(), text: message.slice(0, config.max_text) };
     state.pending.push(item);
     save();
@@ -447,6 +460,7 @@
   }
 
   function setOpen(open) {
+    if (open && state.deferred) { begin(false); }
     state.open = open;
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
