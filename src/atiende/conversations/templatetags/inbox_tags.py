@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
-from atiende.conversations.models import Message
+from atiende.conversations.models import Direction, Message
 from atiende.core.sanitize import clean_html
 
 register = template.Library()
@@ -21,4 +22,11 @@ def sanitized(value: str) -> SafeString:
 @register.filter
 def author(message: Message) -> str:
     person = message.author_user or message.author_contact
-    return str(person) if person else ""
+    if person:
+        return str(person)
+    if message.direction == Direction.BOT:
+        return str(_("Answer bot"))
+    if message.direction == Direction.OUTBOUND:
+        # Written by atiende itself: an acknowledgement, a warning about a removed secret.
+        return str(_("Automatic message"))
+    return ""
