@@ -5,12 +5,15 @@ Scale-out: DATABASE_URL=postgres://..., REDIS_URL=redis://..., any number of web
 processes. See README's table of variables.
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -314,6 +317,35 @@ def _mailer() -> dict[str, object]:
         },
     }
 
+
+def _json_env(name: str) -> Any:
+    """A JSON value from the environment (None when unset); a clear error when it is not JSON."""
+    raw = os.environ.get(name, "")
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from exc
+
+
+# Customer accounts (docs/accounts.md): the business's own back end, when it has one, and the
+# per-role limits of money actions in minor units per customer and window (JSON objects such as
+# {"agent": 5000, "supervisor": 50000, "admin": null}; unset: the defaults in accounts/policy.py).
+ATIENDE_ACCOUNT_PROVIDER_URL = os.environ.get("ATIENDE_ACCOUNT_PROVIDER_URL", "")
+ATIENDE_ACCOUNT_PROVIDER_SECRET = os.environ.get("ATIENDE_ACCOUNT_PROVIDER_SECRET", "")
+ATIENDE_ACCOUNT_PROVIDER_TIMEOUT = float(os.environ.get("ATIENDE_ACCOUNT_PROVIDER_TIMEOUT", "10"))
+ATIENDE_REFUND_LIMITS = _json_env("ATIENDE_REFUND_LIMITS")
+ATIENDE_CREDIT_LIMITS = _json_env("ATIENDE_CREDIT_LIMITS")
+ATIENDE_ACCOUNT_LIMIT_WINDOW_DAYS = int(os.environ.get("ATIENDE_ACCOUNT_LIMIT_WINDOW_DAYS", "30"))
+# Where a withdrawal freeze's confirmation link goes: "conversation" or "email" (verified only).
+ATIENDE_ACCOUNT_CONFIRM_CHANNEL = os.environ.get("ATIENDE_ACCOUNT_CONFIRM_CHANNEL", "conversation")
+
+# Optional generative answers (docs/assistant.md): an OpenAI-compatible chat-completions server.
+ATIENDE_LLM_URL = os.environ.get("ATIENDE_LLM_URL", "")
+ATIENDE_LLM_MODEL = os.environ.get("ATIENDE_LLM_MODEL", "")
+ATIENDE_LLM_API_KEY = os.environ.get("ATIENDE_LLM_API_KEY", "")
+ATIENDE_LLM_TIMEOUT = float(os.environ.get("ATIENDE_LLM_TIMEOUT", "10"))
 
 MAILERS = {"default": _mailer()}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "support@atiende.localhost")
