@@ -8,6 +8,8 @@ import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from atiende.core.logs import uvicorn_log_config
+
 
 class Command(BaseCommand):
     help = "Serve atiende (HTTP + websockets) with uvicorn; the worker runs inside unless disabled."
@@ -40,6 +42,8 @@ class Command(BaseCommand):
             lifespan="on",
             log_level=options["log_level"],
             access_log=options["log_level"] == "debug",
+            # The chat socket's session token travels in its query string: never logged.
+            log_config=uvicorn_log_config(),
             proxy_headers=False,
             server_header=False,
         )
