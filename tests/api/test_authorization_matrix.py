@@ -168,11 +168,24 @@ def test_authorization_matrix(world: World, endpoint: Endpoint, role: str, expec
         assert isinstance(response.json()["detail"], str)
 
 
+# The core API's routes. Each domain app proves its own matrix beside its code:
+# tests/accounts/test_policy.py and test_api.py, tests/consent/test_api.py, tests/chat/test_rest.py,
+# tests/assistant/, tests/helpcenter/, tests/workflow/.
+CORE_PREFIXES = (
+    "/api/conversations",
+    "/api/contacts",
+    "/api/events",
+    "/api/attachments",
+    "/api/me",
+)
+
+
 def test_every_api_route_is_in_the_matrix(world: World) -> None:
     covered = {(e.method, e.path(world).split("?")[0]) for e in ENDPOINTS}
     templates = {
         (method, path.replace("{conversation_id}", "X").replace("{contact_id}", "X"))
         for method, path in _documented_operations(world)
+        if path.startswith(CORE_PREFIXES)
     }
     normalised = {(method, _with_placeholders(world, path)) for method, path in covered}
     # Multipart variants of the message endpoints are covered in test_attachments.
