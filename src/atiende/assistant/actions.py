@@ -57,11 +57,7 @@ def send_bot_reply(conversation: Conversation, *, text: str, html: str = "") -> 
             conversation=conversation,
             data={"message_id": message.pk, "seq": message.seq, "direction": Direction.BOT},
         )
-        tasks.enqueue(
-            "assistant.deliver_bot_message",
-            {"message_id": message.pk},
-            key=f"deliver:{message.uuid}",
-        )
+        tasks.enqueue("deliver_message", {"message_id": message.pk}, key=f"deliver:{message.uuid}")
     return message
 
 

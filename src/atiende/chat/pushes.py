@@ -38,6 +38,8 @@ def on_message_created(event: Event) -> None:
     data: dict[str, Any] = event.data or {}
     if data.get("direction") not in PUBLIC_DIRECTIONS or event.conversation_id is None:
         return
+    if data.get("channel", ChannelKind.CHAT) != ChannelKind.CHAT:
+        return  # an email, a form...: no visitor to push to, and no query to find that out
     message = (
         public_messages(event.conversation_id)
         .filter(pk=data.get("message_id"), conversation__inbox__channel=ChannelKind.CHAT)

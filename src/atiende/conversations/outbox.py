@@ -26,6 +26,8 @@ from atiende.people.models import ContactIdentity
 logger = logging.getLogger(__name__)
 
 DONE = frozenset({DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ})
+# Agents' replies and the answer bot's answers leave the same way.
+DELIVERED_DIRECTIONS = frozenset({Direction.OUTBOUND, Direction.BOT})
 
 
 def build_outbound(message: Message) -> OutboundMessage:
@@ -81,6 +83,9 @@ def _set_status(message: Message, status: str, error: str = "", external_id: str
             "message.delivery",
             conversation=message.conversation,
             data={"message_id": message.pk, "status": status, "error": error[:500]},
+            # "sending" lasts milliseconds: logged, but agents' pages wait for the outcome
+            # (each published event costs every agent socket a visibility check).
+            publish=status != DeliveryStatus.SENDING,
         )
 
 
@@ -91,12 +96,16 @@ def deliver_message(payload: dict[str, Any]) -> None:
         .filter(pk=payload["message_id"])
         .first()
     )
-    if message is None or message.direction != Direction.OUTBOUND:
+    if message is None or message.direction not in DELIVERED_DIRECTIONS:
         return
     if message.delivery_status in DONE:
         return  # already accepted by the provider: never send twice
     inbox = message.conversation.inbox
     adapter = adapter_for(inbox)
+    if not adapter.capabilities.outbound:
+        # A channel nobody reads replies from (integrators poll the API): nothing to hand over.
+        _set_status(message, DeliveryStatus.SENT)
+        return
     outbound = build_outbound(message)
     _set_status(message, DeliveryStatus.SENDING)
     try:

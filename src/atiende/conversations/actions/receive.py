@@ -115,7 +115,13 @@ def _receive(masked: protect.Masked) -> ReceiveResult:
         "message.created",
         conversation=conversation,
         actor_contact=contact,
-        data={"message_id": message.pk, "seq": message.seq, "direction": Direction.INBOUND},
+        data={
+            "message_id": message.pk,
+            "seq": message.seq,
+            "direction": Direction.INBOUND,
+            # Subscribers of one channel (chat pushes) skip the others without a query.
+            "channel": inbox.channel,
+        },
     )
     if masked.found:
         protect.protect_after_masking(conversation, contact, message.pk, masked)
