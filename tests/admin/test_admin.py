@@ -53,12 +53,37 @@ def email_objects(factory: Factory) -> None:
     tasks.drain()
 
 
+@pytest.fixture
+def domain_objects(factory: Factory, admin_user: User) -> None:
+    """One object of each model the chat, workflow, help-center and assistant admins show."""
+    from atiende.assistant.models import BotPolicy, Category, Macro
+    from atiende.chat.models import ChatWidget, Visitor
+    from atiende.helpcenter import actions as helpcenter
+    from atiende.helpcenter.models import ArticleFeedback
+    from atiende.workflow.models import AgentProfile, InboxSchedule
+
+    chat_inbox = factory.inbox(channel="chat")
+    widget = ChatWidget.objects.create(inbox=chat_inbox)
+    Visitor.objects.create(widget=widget, token_hash="0" * 64, visitor_id="ana-visitor")
+    InboxSchedule.objects.create(inbox=chat_inbox)
+    AgentProfile.objects.create(user=admin_user)
+    category = helpcenter.create_category(None, language="en", name="Plans")
+    section = helpcenter.create_section(None, category, language="en", name="Your plan")
+    article = helpcenter.create_article(
+        None, section, language="en", title="Change your plan", body="Anytime."
+    )
+    ArticleFeedback.objects.create(translation=article, helpful=True)
+    Category.objects.create(slug="billing", name="Billing")
+    Macro.objects.create(title="Refund policy")
+    BotPolicy.objects.create()
+
+
 def _url(model: type[Model], view: str, *args: object) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("populated", "email_objects")
+@pytest.mark.usefixtures("populated", "email_objects", "domain_objects")
 def test_every_changelist_and_change_page_opens(admin_client: Client) -> None:
     models = [model for model in admin.site._registry if model._meta.app_label != "auth"]
     labels = {model._meta.label for model in models}

@@ -177,3 +177,22 @@ def test_inbox_after_switching_to_spanish(client: Client, factory: Factory) -> N
     # Back to English with the same selector.
     client.post("/i18n/setlang/", {"language": "en", "next": "/inbox/"})
     assert "All open" in client.get("/inbox/").content.decode()
+
+
+def test_one_message_has_one_translation_in_every_catalog() -> None:
+    """Django merges the apps' catalogs and the first app listed wins: a message translated two
+    ways would show one app's wording in another's page."""
+    first: dict[tuple[str, str], tuple[str, str]] = {}
+    conflicts = []
+    for path in CATALOGS:
+        where = path.relative_to(SOURCE).as_posix()
+        language = path.parent.parent.name
+        for entry in parse_po(path):
+            if not entry.msgid or "msgid_plural" in entry.fields:
+                continue
+            key = (language, entry.key)
+            translation = entry.fields.get("msgstr", "")
+            seen = first.setdefault(key, (where, translation))
+            if seen[1] != translation:
+                conflicts.append(f"{entry.msgid!r}: {seen} vs {(where, translation)}")
+    assert not conflicts, "\n".join(conflicts)

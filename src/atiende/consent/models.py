@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Scope(models.TextChoices):
@@ -18,7 +19,7 @@ class Scope(models.TextChoices):
 
 class GrantStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the customer")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("access grant", "Active")
     DENIED = "denied", _("Denied")
     REVOKED = "revoked", _("Revoked")
     EXPIRED = "expired", _("Expired")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.utils.translation import gettext_lazy as _
 
 from atiende.conversations.models import Priority, Status
@@ -49,7 +50,12 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["assignee"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = User.objects.filter(is_active=True).order_by("username")
+        # People only: system users (routing acts as one) cannot sign in and take no work.
+        field.queryset = (
+            User.objects.filter(is_active=True)
+            .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+            .order_by("username")
+        )
 
 
 class StatusForm(forms.Form):

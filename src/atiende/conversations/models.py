@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Status(models.TextChoices):
@@ -150,7 +151,7 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     DELIVERED = "delivered", _("Delivered")
     READ = "read", _("Read")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("delivery status", "Failed")
 
 
 class Message(models.Model):

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 DEFAULT_CAPACITY = 3
 DEFAULT_REROUTE_SECONDS = 120
@@ -187,8 +188,8 @@ class RouteState(models.TextChoices):
     BOT = "bot", _("With the answer bot")
     QUEUED = "queued", _("Waiting in the queue")
     ASSIGNED = "assigned", _("Assigned")
-    ANSWERED = "answered", _("Answered")
-    DONE = "done", _("Done")
+    ANSWERED = "answered", pgettext_lazy("chat route", "Answered")
+    DONE = "done", pgettext_lazy("chat route", "Done")
 
 
 class ChatRoute(models.Model):

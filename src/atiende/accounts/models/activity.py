@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from atiende.accounts.models.billing import Account
 
@@ -39,7 +40,7 @@ class ActivityEvent(models.Model):
 class TransactionKind(models.TextChoices):
     DEPOSIT = "deposit", _("Deposit")
     WITHDRAWAL = "withdrawal", _("Withdrawal")
-    TRANSFER = "transfer", _("Transfer")
+    TRANSFER = "transfer", pgettext_lazy("transaction kind", "Transfer")
 
 
 class TransactionStatus(models.TextChoices):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from atiende.accounts.linking import account_for_contact
@@ -116,7 +116,7 @@ PAYMENT_LABELS = {
 TRANSACTION_KINDS = {
     "deposit": _("Deposit"),
     "withdrawal": _("Withdrawal"),
-    "transfer": _("Transfer"),
+    "transfer": pgettext_lazy("transaction kind", "Transfer"),
 }
 
 
