@@ -25,7 +25,7 @@ class RedactQueryStrings(logging.Filter):
             record.args = tuple(redact(arg) for arg in record.args)
         elif isinstance(record.args, dict):
             record.args = {key: redact(value) for key, value in record.args.items()}
-        record.msg = redact(record.msg)  # type: ignore[assignment]  # msg may be any object
+        record.msg = redact(record.msg)
         return True
 
 

@@ -43,9 +43,7 @@ class RawEmail(models.Model):
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     error = models.TextField(_("error"), blank=True)
-    message_id_header = models.CharField(
-        _("Message-ID"), max_length=255, blank=True, db_index=True
-    )
+    message_id_header = models.CharField(_("Message-ID"), max_length=255, blank=True, db_index=True)
     message = models.ForeignKey(
         "conversations.Message",
         null=True,
