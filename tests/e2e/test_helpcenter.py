@@ -53,7 +53,7 @@ def test_customer_reads_in_spanish_votes_and_gets_suggestions(tmp_path: Path) ->
 
         page.goto(server.url + "/hc/")
         expect(page).to_have_url(server.url + "/hc/es/", timeout=TIMEOUT_MS)
-        expect(page.get_by_role("heading", name="¿En qué podemos ayudarte?")).to_be_visible()
+        expect(page.get_by_role("heading", name="¿Cómo podemos ayudarte?")).to_be_visible()
         page.get_by_label("Buscar en el centro de ayuda").fill("no puedo descargar canciones")
         suggestion = page.locator("#hc-q-suggestions").get_by_role(
             "link", name="Descargar música para escuchar sin conexión"

@@ -26,7 +26,7 @@ def test_home_lists_categories_in_the_url_language(client: Client, help_center: 
     assert '<html lang="es">' in html
     assert "Planes y facturación" in html
     assert "Cambiar de plan" in html
-    assert "¿En qué podemos ayudarte?" in html
+    assert "¿Cómo podemos ayudarte?" in html
     assert hreflangs(html) == {
         "en": "http://testserver/hc/en/",
         "es": "http://testserver/hc/es/",
