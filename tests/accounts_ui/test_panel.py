@@ -148,7 +148,8 @@ def test_requesting_access_from_the_panel_sends_the_customer_a_link(
         world.agent,
     )
     reply = world.conversation.messages.get(direction=Direction.OUTBOUND)
-    assert f"/portal/grants/{grant.pk}/" in reply.body_text
+    assert "/portal/account/access/" in reply.body_text
+    assert f"/portal/grants/{grant.pk}/" not in reply.body_text
 
 
 def test_more_than_24_hours_cannot_be_requested(world: AccountWorld) -> None:

@@ -4,8 +4,10 @@ either side, expiry, and the log of every use."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from django.core.mail import EmailMessage
 from django.utils import timezone
 
 from atiende.consent import grants
@@ -31,13 +33,23 @@ def ask(agent: User, conversation: Conversation, scope: str = "activity") -> Gra
 
 
 def test_a_request_reaches_the_customer_as_a_public_reply_with_a_single_use_link(
-    agent: User, conversation: Conversation
+    agent: User,
+    conversation: Conversation,
+    mailoutbox: list[EmailMessage],
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
-    grant = ask(agent, conversation)
+    with django_capture_on_commit_callbacks(execute=True):
+        grant = ask(agent, conversation)
 
     reply = conversation.messages.filter(direction=Direction.OUTBOUND).get()
-    assert f"/portal/grants/{grant.pk}/{grant.approval_token}/" in reply.body_text
+    # The agent reads the conversation: the single-use link must not be there, or the agent
+    # could approve their own request. It goes to the customer's address alone.
+    assert grant.approval_token not in reply.body_text
+    assert "/portal/account/access/" in reply.body_text
     assert "Your songs stop after ten seconds" in reply.body_text
+    (email,) = mailoutbox
+    assert email.to == [conversation.contact.email]
+    assert f"/portal/grants/{grant.pk}/{grant.approval_token}/" in str(email.body)
     assert len(grant.approval_token) >= 43  # 256 bits in base64
     assert grant.approval_token not in Grant.objects.get(pk=grant.pk).token_hash
     assert grant.status == GrantStatus.PENDING

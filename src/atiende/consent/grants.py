@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -29,6 +31,8 @@ from atiende.core import events, tasks
 from atiende.core.errors import ActionError, Conflict, NotAllowed, NotFound
 from atiende.people.lookup import surviving
 from atiende.people.models import Contact, User
+
+logger = logging.getLogger(__name__)
 
 MAX_DURATION = timedelta(hours=24)
 MIN_DURATION = timedelta(minutes=1)
@@ -130,15 +134,30 @@ def request_grant(
 
 
 def _tell_customer(agent: User, conversation: Conversation, grant: Grant, token: str) -> None:
-    """A public reply on the conversation, in the customer's language, with the approval link."""
+    """A public reply on the conversation, in the customer's language, without the token; the
+    single-use link goes by email to the customer's own address, which agents never see."""
     from atiende.consent import messages
     from atiende.conversations.actions import send_reply
 
-    with translation.override(_customer_language(grant.contact, conversation)):
-        text = messages.request_text(grant, approval_link(grant, token))
+    language = _customer_language(grant.contact, conversation)
+    with translation.override(language):
+        text = messages.request_text(grant, f"{settings.SITE_URL}/portal/account/access/")
+        subject, body = messages.link_email(grant, approval_link(grant, token))
     message = send_reply(agent, conversation, text=text)
     grant.request_message_id = message.pk
     grant.save(update_fields=["request_message_id"])
+    address = grant.contact.email
+    if address:
+        transaction.on_commit(lambda: _send_link(subject, body, address))
+
+
+def _send_link(subject: str, body: str, address: str) -> None:
+    # The request stands without the email (chat buttons, the account page): a mail server
+    # that refuses it is logged, never an error for the agent.
+    try:
+        send_mail(subject, body, None, [address])
+    except Exception:
+        logger.exception("could not email an access request link")
 
 
 def _event_data(grant: Grant, **extra: Any) -> dict[str, Any]:

@@ -27,14 +27,38 @@ def duration_text(minutes: int) -> str:
     return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
 
 
-def request_text(grant: Grant, link: str) -> str:
-    """The public message that asks the customer for access, with their approval link."""
+def request_text(grant: Grant, page: str) -> str:
+    """The public message that asks the customer for access.
+
+    It carries no single-use link: agents read the conversation, and a link there would let the
+    agent approve their own request. The customer answers with the chat buttons, on their
+    account page (signing in proves who they are), or from the link emailed to them alone.
+    """
     minutes = int(grant.duration.total_seconds() // 60)
     return _(
         "%(agent)s is asking for temporary access to your %(scope)s for %(duration)s, to help "
-        "with this request.\n\nReason: %(reason)s\n\nTo approve or deny, open this link (it "
-        "works once): %(link)s\n\nYou can revoke the access at any time from your account "
-        "page. We will never ask for your password, recovery phrase or private keys."
+        "with this request.\n\nReason: %(reason)s\n\nTo approve or deny, sign in to your "
+        "account page: %(page)s (if you wrote by email, we have also sent you a one-time "
+        "link there).\n\nYou can revoke the access at any time from your account page. We "
+        "will never ask for your password, recovery phrase or private keys."
+    ) % {
+        "agent": str(grant.agent),
+        "scope": scope_label(grant.scope).lower(),
+        "duration": duration_text(minutes),
+        "reason": grant.reason,
+        "page": page,
+    }
+
+
+def link_email(grant: Grant, link: str) -> tuple[str, str]:
+    """Subject and body of the private email with the single-use approval link."""
+    minutes = int(grant.duration.total_seconds() // 60)
+    subject = _("Access request to your account")
+    body = _(
+        "%(agent)s is asking for temporary access to your %(scope)s for %(duration)s.\n\n"
+        "Reason: %(reason)s\n\nTo approve or deny, open this link (it works once, and only "
+        "you received it): %(link)s\n\nIf you did not expect this, deny it: nothing is "
+        "shared without your approval."
     ) % {
         "agent": str(grant.agent),
         "scope": scope_label(grant.scope).lower(),
@@ -42,6 +66,7 @@ def request_text(grant: Grant, link: str) -> str:
         "reason": grant.reason,
         "link": link,
     }
+    return str(subject), body
 
 
 def use_label(what: str) -> str:
