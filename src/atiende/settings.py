@@ -338,8 +338,9 @@ ATIENDE_ACCOUNT_PROVIDER_TIMEOUT = float(os.environ.get("ATIENDE_ACCOUNT_PROVIDE
 ATIENDE_REFUND_LIMITS = _json_env("ATIENDE_REFUND_LIMITS")
 ATIENDE_CREDIT_LIMITS = _json_env("ATIENDE_CREDIT_LIMITS")
 ATIENDE_ACCOUNT_LIMIT_WINDOW_DAYS = int(os.environ.get("ATIENDE_ACCOUNT_LIMIT_WINDOW_DAYS", "30"))
-# Where a withdrawal freeze's confirmation link goes: "conversation" or "email" (verified only).
-ATIENDE_ACCOUNT_CONFIRM_CHANNEL = os.environ.get("ATIENDE_ACCOUNT_CONFIRM_CHANNEL", "conversation")
+# Where a withdrawal freeze's confirmation link goes: "email" (the verified address only,
+# so the agent never holds it; without one, the conversation) or "conversation".
+ATIENDE_ACCOUNT_CONFIRM_CHANNEL = os.environ.get("ATIENDE_ACCOUNT_CONFIRM_CHANNEL", "email")
 
 # Optional generative answers (docs/assistant.md): an OpenAI-compatible chat-completions server.
 ATIENDE_LLM_URL = os.environ.get("ATIENDE_LLM_URL", "")

@@ -40,6 +40,13 @@ def token_in(text: str) -> str:
     return match.group(1)
 
 
+@pytest.fixture
+def confirm_in_conversation(settings: Any) -> None:
+    """The link in the conversation (ATIENDE_ACCOUNT_CONFIRM_CHANNEL=conversation), where this
+    test reads it; the default emails it to the verified address only."""
+    settings.ATIENDE_ACCOUNT_CONFIRM_CHANNEL = "conversation"
+
+
 def test_the_payment_link_updates_the_card_once(world: AccountWorld) -> None:
     outcome = actions.do_send_payment_link(
         world.agent, world.contact, idempotency_key=key(), conversation=world.conversation
@@ -89,6 +96,7 @@ def test_the_fake_processor_checks_the_card(
         psp.tokenise(number, month, timezone.now().year + 1, cvc)
 
 
+@pytest.mark.usefixtures("confirm_in_conversation")
 def test_a_freeze_needs_a_supervisor_then_the_customer(
     world: AccountWorld, exchange: tuple[Contact, Conversation, Account]
 ) -> None:
@@ -134,6 +142,7 @@ def test_freezes_are_only_for_exchange_accounts_and_never_self_service(
         )
 
 
+@pytest.mark.usefixtures("confirm_in_conversation")
 def test_a_confirmation_that_comes_too_late_ends_the_request(
     world: AccountWorld, exchange: tuple[Contact, Conversation, Account]
 ) -> None:

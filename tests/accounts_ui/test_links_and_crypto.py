@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -30,6 +31,13 @@ def token_in(text: str) -> str:
     match = LINK.search(text)
     assert match is not None, text
     return match.group(1)
+
+
+@pytest.fixture
+def confirm_in_conversation(settings: Any) -> None:
+    """The link in the conversation (ATIENDE_ACCOUNT_CONFIRM_CHANNEL=conversation), where this
+    test reads it; the default emails it to the verified address only."""
+    settings.ATIENDE_ACCOUNT_CONFIRM_CHANNEL = "conversation"
 
 
 def test_the_card_link_takes_a_new_card_once(world: AccountWorld) -> None:
@@ -111,6 +119,7 @@ def test_the_panel_answers_where_is_my_withdrawal(world: AccountWorld, exchange:
     assert "Change plan" not in html
 
 
+@pytest.mark.usefixtures("confirm_in_conversation")
 def test_a_freeze_goes_to_approval_then_the_customer_confirms_with_the_link(
     world: AccountWorld, exchange: Account
 ) -> None:

@@ -81,7 +81,7 @@ def confirmation_link(action: AccountAction) -> str:
 def confirmation_email(action: AccountAction) -> str:
     """Where a confirmation link goes when `ATIENDE_ACCOUNT_CONFIRM_CHANNEL` is "email": the
     contact's verified address (empty: fall back to the conversation)."""
-    if getattr(settings, "ATIENDE_ACCOUNT_CONFIRM_CHANNEL", "conversation") != "email":
+    if getattr(settings, "ATIENDE_ACCOUNT_CONFIRM_CHANNEL", "email") != "email":
         return ""
     identity = (
         ContactIdentity.objects.filter(
