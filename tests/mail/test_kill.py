@@ -39,7 +39,9 @@ SEED = 20261123
 ADDRESS = "support@atiende.example"
 IMAP_DOMAIN = "imap.customers.example"
 SMTP_DOMAIN = "smtp.customers.example"
-DEADLINE_SECONDS = 60 + MESSAGES * 0.15
+# A budget to wait for the mail to settle, not a speed target: on a quiet machine the test ends
+# as soon as every message is in (the answer bot and triage now also run on each message).
+DEADLINE_SECONDS = 120 + MESSAGES * 0.6
 
 SETUP = """
 import django, json, os, sys
