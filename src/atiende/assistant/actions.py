@@ -18,22 +18,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from atiende.assistant.models import BotState, BotStatus, BotTurn, ReplyChoice, ReplyToken
-from atiende.conversations.actions.common import append_message, lock
+from atiende.conversations.actions.common import lock, queue_message
 from atiende.conversations.actions.manage import normalize_tag
 from atiende.conversations.models import (
     TRANSITIONS,
     Conversation,
-    DeliveryStatus,
     Direction,
     Message,
     Status,
     Tag,
 )
-from atiende.core import events, tasks
+from atiende.core import events
 from atiende.core.errors import Conflict
-from atiende.core.sanitize import text_to_html
 from atiende.people.models import Contact
-from atiende.search import index
 
 TOKEN_BYTES = 24  # 192 bits
 
@@ -44,21 +41,7 @@ def send_bot_reply(conversation: Conversation, *, text: str, html: str = "") -> 
         conversation = lock(conversation)
         if conversation.status == Status.CLOSED:
             raise Conflict(_("This conversation is closed; start a new one instead."))
-        message = append_message(
-            conversation,
-            direction=Direction.BOT,
-            body_text=text,
-            body_html=html or text_to_html(text),
-            delivery_status=DeliveryStatus.QUEUED,
-        )
-        index.index_message(message)
-        events.record(
-            "message.created",
-            conversation=conversation,
-            data={"message_id": message.pk, "seq": message.seq, "direction": Direction.BOT},
-        )
-        tasks.enqueue("deliver_message", {"message_id": message.pk}, key=f"deliver:{message.uuid}")
-    return message
+        return queue_message(conversation, direction=Direction.BOT, text=text, html=html)
 
 
 def set_status(conversation: Conversation, status: str, reason: str) -> None:

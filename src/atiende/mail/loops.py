@@ -14,15 +14,12 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from atiende.conversations.actions.common import append_message
-from atiende.conversations.models import Conversation, DeliveryStatus, Direction, Message
-from atiende.core import events, tasks
-from atiende.core.sanitize import text_to_html
+from atiende.conversations.actions.common import queue_message
+from atiende.conversations.models import Conversation, Direction, Message
 from atiende.inboxes.models import Inbox
 from atiende.mail import config
 from atiende.mail.models import AutoReply, BlockedSender
 from atiende.mail.types import ParsedEmail
-from atiende.search import index
 
 
 def is_blocked(inbox: Inbox, sender: str) -> bool:
@@ -60,24 +57,11 @@ def acknowledge(conversation: Conversation, recipient: str) -> Message:
             "To add anything, reply to this email."
         ) % {"number": conversation.pk}
     with transaction.atomic():
-        message = append_message(
+        message = queue_message(
             conversation,
             direction=Direction.OUTBOUND,
-            body_text=text,
-            body_html=text_to_html(text),
-            delivery_status=DeliveryStatus.QUEUED,
+            text=text,
+            event_data={"automatic": True},
         )
         AutoReply.objects.create(inbox=conversation.inbox, address=recipient.strip().lower())
-        index.index_message(message)
-        events.record(
-            "message.created",
-            conversation=conversation,
-            data={
-                "message_id": message.pk,
-                "seq": message.seq,
-                "direction": Direction.OUTBOUND,
-                "automatic": True,
-            },
-        )
-        tasks.enqueue("deliver_message", {"message_id": message.pk}, key=f"deliver:{message.uuid}")
     return message

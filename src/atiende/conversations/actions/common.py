@@ -1,13 +1,19 @@
-"""Helpers the actions share: locking a conversation and appending a message."""
+"""Helpers the actions share: locking a conversation, appending a message, and queueing one
+atiende writes itself."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from atiende.conversations.models import Conversation, Message
+from atiende.conversations.models import Conversation, DeliveryStatus, Message
+from atiende.core import events, tasks
 from atiende.core.errors import ActionError
+from atiende.core.sanitize import text_to_html
+from atiende.search import index
 
 
 def lock(conversation: Conversation) -> Conversation:
@@ -57,3 +63,35 @@ def append_message(conversation: Conversation, **fields: object) -> Message:
 def touch(conversation: Conversation, *fields: str) -> None:
     conversation.updated_at = timezone.now()
     conversation.save(update_fields=[*fields, "updated_at"])
+
+
+def queue_message(
+    conversation: Conversation,
+    *,
+    direction: str,
+    text: str,
+    html: str = "",
+    event_data: dict[str, Any] | None = None,
+) -> Message:
+    """A message atiende writes itself (an acknowledgement, a warning, a bot answer): stored,
+    indexed, announced and handed to the outbox, inside the caller's transaction."""
+    message = append_message(
+        conversation,
+        direction=direction,
+        body_text=text,
+        body_html=html or text_to_html(text),
+        delivery_status=DeliveryStatus.QUEUED,
+    )
+    index.index_message(message)
+    events.record(
+        "message.created",
+        conversation=conversation,
+        data={
+            "message_id": message.pk,
+            "seq": message.seq,
+            "direction": direction,
+            **(event_data or {}),
+        },
+    )
+    tasks.enqueue("deliver_message", {"message_id": message.pk}, key=f"deliver:{message.uuid}")
+    return message

@@ -20,14 +20,12 @@ from collections import Counter
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from atiende.conversations.actions.common import append_message
-from atiende.conversations.models import Conversation, DeliveryStatus, Direction, Priority, Tag
-from atiende.core import events, masking, tasks
+from atiende.conversations.actions.common import queue_message
+from atiende.conversations.models import Conversation, Direction, Priority, Tag
+from atiende.core import events, masking
 from atiende.core.errors import ActionError
-from atiende.core.sanitize import text_to_html
 from atiende.inboxes.contract import InboundMessage
 from atiende.people.models import Contact, Team
-from atiende.search import index
 
 SECURITY_TAG = "secret-removed"
 SECURITY_TEAMS = ("security", "accounts")
@@ -112,20 +110,7 @@ def _warn(conversation: Conversation, *, wallet: bool) -> None:
                 "not stored. Please never send card details in a message; you can update your "
                 "card in your account settings. We will keep helping you here."
             )
-    message = append_message(
-        conversation,
-        direction=Direction.OUTBOUND,
-        body_text=text,
-        body_html=text_to_html(text),
-        delivery_status=DeliveryStatus.QUEUED,
-    )
-    index.index_message(message)
-    events.record(
-        "message.created",
-        conversation=conversation,
-        data={"message_id": message.pk, "seq": message.seq, "direction": Direction.OUTBOUND},
-    )
-    tasks.enqueue("deliver_message", {"message_id": message.pk}, key=f"deliver:{message.uuid}")
+    queue_message(conversation, direction=Direction.OUTBOUND, text=text)
 
 
 def refuse_secret_requests(text: str) -> None:
