@@ -74,6 +74,8 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
         self.last_heard = loop.time()
         await self.channel_layer.group_add(self.context.group, self.channel_name)
         await self.join(opened.conversation_id)
+        # What the conversation held when this socket opened is what the visitor has in view.
+        self.max_seq = opened.last_seq or 0
         await self.send_json(
             {
                 "type": "ready",
@@ -102,6 +104,13 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
             for group in (conversation_visitors_group(conversation_id),
                           conversation_group(conversation_id)):  # fmt: skip
                 await self.channel_layer.group_add(group, self.channel_name)
+            # Agents who have this conversation open say so again, so that a visitor who
+            # (re)joins learns that what they wrote has been seen without waiting for the
+            # agents' next heartbeat.
+            await self.channel_layer.group_send(
+                conversation_group(conversation_id),
+                {"type": "atiende.roll_call", "conversation_id": conversation_id},
+            )
 
     async def leave(self) -> None:
         if self.conversation_id is not None:
@@ -224,6 +233,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
                 last = max(last, int(frame["seq"]))
             if len(frames) < REPLAY_BATCH:
                 break
+        self.max_seq = max(self.max_seq, last)
         await self.send_json({"type": "resumed", "last_seq": last})
 
     async def on_typing(self, frame: dict[str, Any]) -> None:

@@ -200,6 +200,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channe
         if message.get("hello"):
             await self.announce("viewing")
 
+    async def atiende_roll_call(self, message: dict[str, Any]) -> None:
+        """A visitor (re)joined a conversation: say again who has it open."""
+        if self.watching is not None and message.get("conversation_id") == self.watching:
+            await self.announce("viewing")
+
     async def atiende_event(self, message: dict[str, Any]) -> None:
         event_id = message.get("event_id")
         conversation_id = message.get("conversation_id")
