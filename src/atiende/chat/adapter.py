@@ -33,15 +33,24 @@ class ChatAdapter:
     capabilities = Capabilities(
         attachments=True, html=True, max_length=limits.MAX_TEXT * 25, typing=True
     )
+    # The outbox skips the "sending" mark (a push takes milliseconds; a retry pushes again)
+    # and the thread's external ids (chat replies are not threaded).
+    instant = True
+    threads = False
 
     def verify_signature(self, inbox: Inbox, headers: dict[str, str], body: bytes) -> bool:
         # No provider calls in: visitors authenticate with session tokens (chat/sessions.py).
         return False
 
-    def send(self, inbox: Inbox, message: OutboundMessage) -> DeliveryResult:
-        stored = public_messages(message.conversation_id).filter(pk=message.message_id).first()
-        if stored is not None:
-            push_frame(stored)
+    def send(
+        self, inbox: Inbox, message: OutboundMessage, *, pushed: bool = False
+    ) -> DeliveryResult:
+        """`pushed`: the frame already went to the visitor's sockets after the reply's commit
+        (`pushes.on_message_created`); otherwise (a retry, subscribers suspended) push it here."""
+        if not pushed:
+            stored = public_messages(message.conversation_id).filter(pk=message.message_id).first()
+            if stored is not None:
+                push_frame(stored)
         external_id = f"chat-{message.idempotency_key}"
         live = presence.is_live(message.conversation_id)
         if live or message.recipient_email:

@@ -9,7 +9,7 @@ receives a stable idempotency key (the message's UUID) for providers that honour
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 
@@ -30,7 +30,9 @@ DONE = frozenset({DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.
 DELIVERED_DIRECTIONS = frozenset({Direction.OUTBOUND, Direction.BOT})
 
 
-def build_outbound(message: Message) -> OutboundMessage:
+def build_outbound(message: Message, *, thread: bool = True) -> OutboundMessage:
+    """What the adapter needs; `thread=False` skips the thread's external ids (an adapter that
+    does not thread replies, e.g. chat, does not pay for reading them)."""
     conversation = message.conversation
     contact = conversation.contact
     # Prefer the identity of the channel this conversation lives on.
@@ -40,13 +42,15 @@ def build_outbound(message: Message) -> OutboundMessage:
         .filter(kind=_identity_kind_for(conversation.inbox.channel))
         .first()
     ) or ContactIdentity.objects.filter(contact=contact).order_by("id").first()
-    thread = tuple(
-        Message.objects.filter(conversation=conversation, seq__lt=message.seq)
-        .exclude(external_id="")
-        .exclude(direction=Direction.NOTE)
-        .order_by("seq")
-        .values_list("external_id", flat=True)
-    )
+    thread_ids: tuple[str, ...] = ()
+    if thread:
+        thread_ids = tuple(
+            Message.objects.filter(conversation=conversation, seq__lt=message.seq)
+            .exclude(external_id="")
+            .exclude(direction=Direction.NOTE)
+            .order_by("seq")
+            .values_list("external_id", flat=True)
+        )
     attachments = tuple(
         OutboundAttachment(a.filename, a.content_type, a.file.path, a.size)
         for a in Attachment.objects.filter(message=message)
@@ -64,7 +68,7 @@ def build_outbound(message: Message) -> OutboundMessage:
         html=message.body_html,
         language=conversation.language or contact.language,
         attachments=attachments,
-        thread_external_ids=thread,
+        thread_external_ids=thread_ids,
         automatic=message.author_user_id is None,
     )
 
@@ -106,10 +110,21 @@ def deliver_message(payload: dict[str, Any]) -> None:
         # A channel nobody reads replies from (integrators poll the API): nothing to hand over.
         _set_status(message, DeliveryStatus.SENT)
         return
-    outbound = build_outbound(message)
-    _set_status(message, DeliveryStatus.SENDING)
+    # An adapter that sends in milliseconds and only pushes (chat: `instant`) skips the
+    # "sending" mark: a crash before "sent" leaves the reply queued, and the retry pushes it
+    # again (visitors deduplicate frames by seq). One that does not thread replies
+    # (`threads = False`) skips reading the thread's external ids.
+    instant = bool(getattr(adapter, "instant", False))
+    outbound = build_outbound(message, thread=bool(getattr(adapter, "threads", True)))
+    if not instant:
+        _set_status(message, DeliveryStatus.SENDING)
     try:
-        result = adapter.send(inbox, outbound)
+        if instant and payload.get("pushed"):
+            # Already pushed to the visitor after the reply's commit (chat.pushes): the
+            # adapter does not push the same frame a second time.
+            result = cast(Any, adapter).send(inbox, outbound, pushed=True)
+        else:
+            result = adapter.send(inbox, outbound)
     except PermanentDeliveryError as exc:
         _set_status(message, DeliveryStatus.FAILED, error=str(exc))
         return

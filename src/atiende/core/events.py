@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 INBOX_GROUP = "inbox"
+# Kinds that only a page with the conversation open needs (a reply's delivery tick): published
+# to the conversation's group alone, not to every agent's inbox socket (each forwarded event
+# costs every online agent's socket a visibility check).
+WATCHERS_ONLY = frozenset({"message.delivery"})
 
 
 def conversation_group(conversation_id: int) -> str:
@@ -58,10 +62,11 @@ def record(
             "conversation_id": conversation.pk if conversation else None,
             "actor_user_id": actor_user.pk if actor_user else None,
         }
-        groups = [INBOX_GROUP]
+        groups = [] if kind in WATCHERS_ONLY else [INBOX_GROUP]
         if conversation is not None:
             groups.append(conversation_group(conversation.pk))
-            groups.append(contact_group(conversation.contact_id))
+            if kind not in WATCHERS_ONLY:
+                groups.append(contact_group(conversation.contact_id))
         transaction.on_commit(lambda: broadcast(groups, message))
     # Chosen now (a suspended block may have ended by the time the transaction commits).
     if targets := hooks.subscribers(kind):

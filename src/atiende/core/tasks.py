@@ -14,15 +14,16 @@ import random
 import threading
 import traceback
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 
+from atiende.core import rawsql
 from atiende.core.models import Task, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -59,16 +60,13 @@ def enqueue(name: str, payload: dict[str, Any], *, key: str, delay: float = 0) -
     """Queue `name(payload)` once per `key`; call inside the transaction that makes it needed."""
     if name not in _registry:
         raise KeyError(f"unknown task {name!r}")
-    try:
-        with transaction.atomic():
-            Task.objects.create(
-                name=name,
-                key=key,
-                payload=payload,
-                run_at=timezone.now() + timedelta(seconds=delay),
-            )
-    except IntegrityError:
-        return  # already queued under this key: at most one task per key
+    row = Task(
+        name=name, key=key, payload=payload, run_at=timezone.now() + timedelta(seconds=delay)
+    )
+    # ON CONFLICT DO NOTHING: already queued under this key (at most one task per key), without
+    # a savepoint per enqueue.
+    if rawsql.insert(row, ignore_conflicts=True) is None:
+        return
     transaction.on_commit(_wakeup.set)
 
 
@@ -79,26 +77,63 @@ def backoff_seconds(attempts: int) -> float:
 
 
 def claim(batch: int = 10) -> list[Task]:
-    """Lease up to `batch` runnable tasks to this worker."""
+    """Lease up to `batch` runnable tasks to this worker.
+
+    One statement: `UPDATE ... WHERE id IN (SELECT ... [FOR UPDATE SKIP LOCKED]) RETURNING`,
+    each task leased for its own `lease_seconds` (a CASE over the registered names).
+    """
     now = timezone.now()
-    runnable = Q(status=TaskStatus.PENDING, run_at__lte=now) | Q(
-        status=TaskStatus.RUNNING, locked_until__lt=now
-    )
-    with transaction.atomic():
-        queryset = Task.objects.filter(runnable).order_by("run_at", "id")
-        if connection.features.has_select_for_update_skip_locked:
-            queryset = queryset.select_for_update(skip_locked=True)
-        tasks = list(queryset[:batch])
-        for item in tasks:
-            spec = _registry.get(item.name)
-            lease = spec.lease_seconds if spec else 60
-            if settings.ATIENDE_TASK_LEASE_SECONDS:
-                lease = min(lease, settings.ATIENDE_TASK_LEASE_SECONDS)
-            item.status = TaskStatus.RUNNING
-            item.attempts += 1
-            item.locked_until = now + timedelta(seconds=lease)
-            item.save(update_fields=["status", "attempts", "locked_until"])
+    leases: dict[str, int] = {}
+    for spec in _registry.values():
+        leases[spec.name] = _lease(spec.lease_seconds)
+    default_lease = _lease(60)
+    sql = _claim_sql(tuple(leases), connection.features.has_select_for_update_skip_locked)
+    adapt = connection.ops.adapt_datetimefield_value
+    params: list[Any] = []
+    for name, seconds in leases.items():
+        params += [name, adapt(now + timedelta(seconds=seconds))]
+    params.append(adapt(now + timedelta(seconds=default_lease)))
+    params += [TaskStatus.PENDING, adapt(now), TaskStatus.RUNNING, adapt(now), batch]
+    # On SQLite the atomic block queues this process's writers (core/sqlite) before BEGIN
+    # IMMEDIATE; on PostgreSQL the one statement is atomic by itself.
+    atomic = transaction.atomic() if connection.vendor == "sqlite" else nullcontext()
+    with atomic, connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    tasks = rawsql.instances(connection, Task, rows, connection.alias)
+    tasks.sort(key=lambda item: (item.run_at, item.pk))
     return tasks
+
+
+def _lease(seconds: int) -> int:
+    if settings.ATIENDE_TASK_LEASE_SECONDS:
+        return min(seconds, settings.ATIENDE_TASK_LEASE_SECONDS)
+    return seconds
+
+
+_claim_cache: dict[tuple[str, tuple[str, ...], bool], str] = {}
+
+
+def _claim_sql(names: tuple[str, ...], skip_locked: bool) -> str:
+    key = (connection.vendor, names, skip_locked)
+    sql = _claim_cache.get(key)
+    if sql is None:
+        q = connection.ops.quote_name
+        table = q(Task._meta.db_table)
+        cases = " ".join(["WHEN %s THEN %s"] * len(names))
+        lease = f"CASE {q('name')} {cases} ELSE %s END" if names else "%s"
+        lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
+        sql = (
+            f"UPDATE {table} SET {q('status')} = 'running', "  # noqa: S608 - the model's own table
+            f"{q('attempts')} = {q('attempts')} + 1, {q('locked_until')} = {lease} "
+            f"WHERE {q('id')} IN (SELECT {q('id')} FROM {table} "
+            f"WHERE ({q('status')} = %s AND {q('run_at')} <= %s) "
+            f"OR ({q('status')} = %s AND {q('locked_until')} < %s) "
+            f"ORDER BY {q('run_at')}, {q('id')} LIMIT %s{lock}) "
+            f"RETURNING {rawsql.columns(connection, Task)}"
+        )
+        _claim_cache[key] = sql
+    return sql
 
 
 def run(item: Task) -> bool:
@@ -131,9 +166,14 @@ def run(item: Task) -> bool:
 
 
 def _finish(item: Task, status: str, error: str) -> None:
-    Task.objects.filter(pk=item.pk).update(
-        status=status, finished_at=timezone.now(), locked_until=None, last_error=error
-    )
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {q(Task._meta.db_table)} SET {q('status')} = %s, "  # noqa: S608 - own table
+            f"{q('finished_at')} = %s, {q('locked_until')} = NULL, {q('last_error')} = %s "
+            f"WHERE {q('id')} = %s",
+            [status, connection.ops.adapt_datetimefield_value(timezone.now()), error, item.pk],
+        )
 
 
 def run_pending(batch: int = 10) -> int:

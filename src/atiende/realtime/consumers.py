@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -25,7 +26,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from atiende.conversations.access import visible_conversations
-from atiende.core.events import INBOX_GROUP, conversation_group
+from atiende.conversations.models import Conversation
+from atiende.core.events import INBOX_GROUP, WATCHERS_ONLY, conversation_group
 from atiende.people.models import User
 from atiende.realtime import agent_state
 from atiende.workflow.livechats import safe_page_url
@@ -41,8 +43,11 @@ TOUCH_SECONDS = 15.0
 SWEEP_SECONDS = 30.0
 # Typing previews and page addresses are cut to this length.
 PREVIEW_LENGTH = 200
-# How long a "may see" answer is trusted for visitor typing (frequent; events re-check always).
-VISIBILITY_CACHE_SECONDS = 10.0
+# How long a socket trusts what it knows of the agent and of a conversation's team and assignee
+# (events that move a conversation drop its entry at once).
+VISIBILITY_SECONDS = 5.0
+# Event kinds after which a conversation's team or assignee may have changed.
+MOVING_KINDS = ("conversation.", "routing.")
 _last_sweep = 0.0
 
 
@@ -57,10 +62,141 @@ def _may_see(user_id: int, conversation_id: int) -> bool:
     return visible_conversations(user).filter(pk=conversation_id).exists()
 
 
+@dataclass(frozen=True)
+class AgentFacts:
+    """What decides an agent's visibility: active, sees everything, or which teams."""
+
+    active: bool
+    everything: bool
+    teams: frozenset[int]
+
+
+@dataclass(frozen=True)
+class ConversationFacts:
+    exists: bool
+    team_id: int | None
+    assignee_id: int | None
+
+
+def _lookup(
+    user_id: int, agent: bool, conversation_id: int | None
+) -> tuple[AgentFacts | None, ConversationFacts | None]:
+    """One thread hop: the facts a socket's visibility cache is missing (agent, conversation)."""
+    agent_facts = None
+    if agent:
+        row = User.objects.filter(pk=user_id).values_list("is_active", "role", "is_superuser")
+        found = row.first()
+        if found is None:
+            agent_facts = AgentFacts(False, False, frozenset())
+        else:
+            active, role, superuser = found
+            everything = User(role=role, is_superuser=superuser).sees_everything
+            teams = (
+                frozenset()
+                if everything or not active
+                else frozenset(
+                    User.teams.through.objects.filter(user_id=user_id).values_list(
+                        "team_id", flat=True
+                    )
+                )
+            )
+            agent_facts = AgentFacts(bool(active), everything, teams)
+    conversation_facts = None
+    if conversation_id is not None:
+        values = (
+            Conversation.objects.filter(pk=conversation_id)
+            .values_list("team_id", "assignee_id")
+            .first()
+        )
+        conversation_facts = (
+            ConversationFacts(True, values[0], values[1])
+            if values is not None
+            else ConversationFacts(False, None, None)
+        )
+    return agent_facts, conversation_facts
+
+
+class Visibility:
+    """A socket's cache of what it may see, so that an event costs no query and no thread hop.
+
+    The agent's row (active, role, teams) and the team and assignee of recently seen
+    conversations are kept `VISIBILITY_SECONDS`; a conversation's facts are dropped as soon as
+    an event that may move it (assignment, transfer, routing, merge: any `conversation.*` or
+    `routing.*` kind) reaches the socket. A deactivation or a team change of the agent takes
+    effect within `VISIBILITY_SECONDS` (there is no event for those).
+    """
+
+    def __init__(self, user_id: int, seconds: float | None = None) -> None:
+        self.user_id = user_id
+        self.seconds = VISIBILITY_SECONDS if seconds is None else seconds
+        self.agent: tuple[AgentFacts, float] | None = None
+        self.conversations: dict[int, tuple[ConversationFacts, float]] = {}
+
+    def forget(self, conversation_id: int, kind: str) -> None:
+        if kind.startswith(MOVING_KINDS):
+            self.conversations.pop(conversation_id, None)
+
+    def missing(self, conversation_id: int, now: float) -> tuple[bool, int | None]:
+        """(reload the agent?, the conversation to load or None)."""
+        agent = self.agent
+        need_agent = agent is None or now - agent[1] >= self.seconds
+        if not need_agent and agent is not None and (agent[0].everything or not agent[0].active):
+            return False, None
+        cached = self.conversations.get(conversation_id)
+        fresh = cached is not None and now - cached[1] < self.seconds
+        return need_agent, None if fresh else conversation_id
+
+    def learn(
+        self,
+        agent: AgentFacts | None,
+        conversation_id: int,
+        facts: ConversationFacts | None,
+        now: float,
+    ) -> None:
+        if agent is not None:
+            self.agent = (agent, now)
+        if facts is not None:
+            if len(self.conversations) >= SEEN_EVENTS:
+                self.conversations.clear()
+            self.conversations[conversation_id] = (facts, now)
+
+    def answer(self, conversation_id: int) -> bool:
+        """The decision from what is cached (call after `missing` was satisfied)."""
+        if self.agent is None:
+            return False
+        agent = self.agent[0]
+        if not agent.active:
+            return False
+        if agent.everything:
+            return True
+        cached = self.conversations.get(conversation_id)
+        if cached is None or not cached[0].exists:
+            return False
+        facts = cached[0]
+        return (
+            facts.team_id is None
+            or facts.team_id in agent.teams
+            or facts.assignee_id == self.user_id
+        )
+
+    def check(self, conversation_id: int, kind: str = "") -> bool:
+        """The same decision in the calling thread (the cost benchmark uses it)."""
+        self.forget(conversation_id, kind)
+        now = time.monotonic()
+        need_agent, load = self.missing(conversation_id, now)
+        if need_agent or load is not None:
+            agent, facts = _lookup(self.user_id, need_agent, load)
+            self.learn(agent, conversation_id, facts, now)
+        return self.answer(conversation_id)
+
+
 # database_sync_to_async (not plain sync_to_async): it also closes stale connections, which a
 # long-lived socket would otherwise keep. Channels is untyped, so the types are stated here.
 active_agent: Callable[[int], Awaitable[User | None]] = database_sync_to_async(_active_agent)
 may_see: Callable[[int, int], Awaitable[bool]] = database_sync_to_async(_may_see)
+lookup: Callable[
+    [int, bool, int | None], Awaitable[tuple[AgentFacts | None, ConversationFacts | None]]
+] = database_sync_to_async(_lookup)
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
@@ -82,7 +218,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channe
         self.watching = None
         self.seen: OrderedDict[int, None] = OrderedDict()
         self.chats: set[int] = set()
-        self.visibility: dict[int, tuple[bool, float]] = {}
+        self.visibility = Visibility(self.user_id)
         self.last_touch = time.monotonic()
         await self.channel_layer.group_add(INBOX_GROUP, self.channel_name)
         await self.channel_layer.group_add(agent_group(self.user_id), self.channel_name)
@@ -210,9 +346,12 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channe
         conversation_id = message.get("conversation_id")
         if not isinstance(event_id, int) or not isinstance(conversation_id, int):
             return
+        kind = str(message.get("kind") or "")
+        if kind in WATCHERS_ONLY and conversation_id != self.watching:
+            return  # a delivery tick: only the page with the conversation open shows it
         if not self.remember(event_id):
             return
-        if await may_see(self.user_id, conversation_id):
+        if await self.may_see_cached(conversation_id, kind):
             await self.send_json(
                 {
                     "type": "event",
@@ -282,16 +421,15 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channe
         await self.send_json({"type": "resumed", "count": len(replay.events)})
         await self.refresh_chats()
 
-    async def may_see_cached(self, conversation_id: int) -> bool:
+    async def may_see_cached(self, conversation_id: int, kind: str = "") -> bool:
+        """`Visibility.check` with the lookup (when one is needed) in a database thread."""
+        self.visibility.forget(conversation_id, kind)
         now = time.monotonic()
-        cached = self.visibility.get(conversation_id)
-        if cached is not None and now - cached[1] < VISIBILITY_CACHE_SECONDS:
-            return cached[0]
-        allowed = await may_see(self.user_id, conversation_id)
-        if len(self.visibility) > SEEN_EVENTS:
-            self.visibility.clear()
-        self.visibility[conversation_id] = (allowed, now)
-        return allowed
+        need_agent, load = self.visibility.missing(conversation_id, now)
+        if need_agent or load is not None:
+            agent, facts = await lookup(self.user_id, need_agent, load)
+            self.visibility.learn(agent, conversation_id, facts, now)
+        return self.visibility.answer(conversation_id)
 
     async def atiende_visitor_typing(self, message: dict[str, Any]) -> None:
         """The chat channel's "visitor is typing" (with a preview and the page they are on)."""

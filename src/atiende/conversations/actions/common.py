@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from atiende.conversations.models import Conversation, DeliveryStatus, Message
-from atiende.core import events, tasks
+from atiende.core import events, hooks, tasks
 from atiende.core.errors import ActionError
 from atiende.core.sanitize import text_to_html
 from atiende.search import index
@@ -90,8 +90,30 @@ def queue_message(
             "message_id": message.pk,
             "seq": message.seq,
             "direction": direction,
+            **({"channel": channel} if (channel := channel_of(conversation)) else {}),
             **(event_data or {}),
         },
     )
-    tasks.enqueue("deliver_message", {"message_id": message.pk}, key=f"deliver:{message.uuid}")
+    enqueue_delivery(message)
     return message
+
+
+def channel_of(conversation: Conversation) -> str | None:
+    """The conversation's channel when its inbox is already loaded (no query), else None."""
+    if Conversation.inbox.is_cached(conversation):
+        return str(conversation.inbox.channel)
+    return None
+
+
+def enqueue_delivery(message: Message) -> None:
+    """Hand a reply to the outbox (inside the transaction that stored it).
+
+    `pushed`: the after-commit subscribers run (they are not suspended), so the chat channel's
+    push reaches the visitor's sockets right after the commit and the chat adapter does not
+    push the same frame again.
+    """
+    tasks.enqueue(
+        "deliver_message",
+        {"message_id": message.pk, "pushed": bool(hooks.subscribers("message.created"))},
+        key=f"deliver:{message.uuid}",
+    )

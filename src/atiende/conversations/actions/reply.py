@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from atiende.conversations import attachments as attachment_store
 from atiende.conversations.access import can_see_conversation
 from atiende.conversations.actions import protect
-from atiende.conversations.actions.common import append_message, lock
+from atiende.conversations.actions.common import append_message, enqueue_delivery, lock
 from atiende.conversations.models import (
     Conversation,
     DeliveryStatus,
@@ -85,7 +85,13 @@ def send_reply(
             "message.created",
             conversation=conversation,
             actor_user=actor,
-            data={"message_id": message.pk, "seq": message.seq, "direction": Direction.OUTBOUND},
+            data={
+                "message_id": message.pk,
+                "seq": message.seq,
+                "direction": Direction.OUTBOUND,
+                # Subscribers of one channel (chat pushes) skip the others without a query.
+                "channel": conversation.inbox.channel,
+            },
         )
         if conversation.assignee_id is None:
             from atiende.conversations.actions.manage import assign
@@ -96,7 +102,7 @@ def send_reply(
             from atiende.conversations.actions.manage import change_status
 
             change_status(actor, conversation, target)
-        tasks.enqueue("deliver_message", {"message_id": message.pk}, key=f"deliver:{message.uuid}")
+        enqueue_delivery(message)
     return message
 
 
