@@ -91,6 +91,8 @@ class Backend:
                          "new_price": price, "amount": (price - 900) // 2}  # fmt: skip
             return 200, {"amount": proration["amount"], "currency": "EUR",
                          "proration": proration, "details": {"from_plan": self.plan}}  # fmt: skip
+        if verb == "send_payment_link":
+            return 200, {"amount": 0, "currency": "EUR"}
         return 400, {"detail": "This back end does not offer that action."}
 
     def apply(self, verb: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -105,8 +107,14 @@ class Backend:
             amount = -quote["amount"]
             self.credits.append({"id": f"cr_{len(self.credits) + 1}", "remaining": amount})
             return 200, {"reference": self.credits[-1]["id"]}
+        if verb == "send_payment_link":
+            # The business's own card page, single-use on its side.
+            return 200, {"reference": "pl_1", "details": {"url": CARD_PAGE}}
         self.plan = params["plan"]
         return 200, {"reference": "", "details": {"plan": self.plan}}
+
+
+CARD_PAGE = "https://billing.example.test/card/one-time-7f3a"
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -3,10 +3,13 @@ whole action path (policy, idempotency, event, notice) through it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core import mail
+from django.test import Client
 
 from atiende.accounts import actions, reads, signing
 from atiende.accounts.http_provider import HttpProvider
@@ -17,8 +20,9 @@ from atiende.core.errors import ActionError, Conflict, NotFound
 from atiende.core.models import Event
 from atiende.people.models import Contact, ContactIdentity, IdentityKind, Role
 from tests.accounts.conftest import key
-from tests.accounts.contract_server import SECRET, ContractServer
+from tests.accounts.contract_server import CARD_PAGE, SECRET, ContractServer
 from tests.factories import Factory
+from tests.portal.helpers import sign_in
 
 REF = AccountRef("http", "acct_42")
 
@@ -162,3 +166,46 @@ def test_a_refund_the_back_end_refuses_starts_nothing(
         actions.do_refund(agent, customer, idempotency_key=same, charge_id="ch_a", amount=900)
 
     assert not AccountAction.objects.filter(idempotency_key=same).exists()
+
+
+def test_the_business_card_page_is_shown_only_to_the_verified_customer(
+    server: ContractServer,
+    customer: Contact,
+    factory: Factory,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    ContactIdentity.objects.filter(contact=customer, kind=IdentityKind.EMAIL).update(verified=True)
+    agent = factory.user(Role.AGENT)
+    conversation = factory.conversation(email="pat-chat@example.test")
+    assert conversation.contact_id == customer.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = actions.do_send_payment_link(
+            agent, customer, idempotency_key=key(), conversation=conversation
+        )
+
+    # Neither the business's page nor atiende's link reaches the conversation or the action.
+    assert CARD_PAGE not in outcome.message
+    assert "/account/link/" not in outcome.message
+    assert CARD_PAGE not in str(AccountAction.objects.get(verb="send_payment_link").result)
+    [email] = mail.outbox
+    assert email.to == ["pat-chat@example.test"]
+    assert CARD_PAGE not in str(email.body)
+    url = re.search(r"(/portal/account/link/[^/\s]+/)", str(email.body))
+    assert url is not None
+    agent_client = Client()
+    agent_client.force_login(agent)
+    refused = agent_client.post(url.group(1), {"step": "handoff"})
+    assert refused.status_code == 403
+    assert CARD_PAGE not in refused.content.decode()
+
+    browser = Client()
+    sign_in(browser, "pat-chat@example.test")
+    page = browser.get(url.group(1)).content.decode()
+    handed = browser.post(url.group(1), {"step": "handoff"})
+    again = browser.post(url.group(1), {"step": "handoff"})
+
+    assert "Continue to the payment page" in page
+    assert CARD_PAGE not in page
+    assert (handed.status_code, handed["Location"]) == (302, CARD_PAGE)
+    assert again.status_code == 400
+    assert Event.objects.filter(kind="account.payment_link_handed_off").count() == 1

@@ -11,6 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from atiende.accounts import actions, policy, psp
+from atiende.accounts.actions import links
 from atiende.accounts.models import (
     Account,
     AccountAction,
@@ -21,7 +22,8 @@ from atiende.accounts.models import (
 )
 from atiende.conversations.models import Conversation, Direction, Message
 from atiende.core.errors import ActionError, Conflict, NotAllowed, NotFound
-from atiende.people.models import Contact
+from atiende.core.models import Event
+from atiende.people.models import Contact, ContactIdentity, IdentityKind
 from tests.accounts.conftest import AccountWorld, key
 
 LINK = re.compile(r"/account/link/([A-Za-z0-9_-]{43})/")
@@ -47,38 +49,132 @@ def confirm_in_conversation(settings: Any) -> None:
     settings.ATIENDE_ACCOUNT_CONFIRM_CHANNEL = "conversation"
 
 
-def test_the_payment_link_updates_the_card_once(world: AccountWorld) -> None:
-    outcome = actions.do_send_payment_link(
-        world.agent, world.contact, idempotency_key=key(), conversation=world.conversation
-    )
+def send_link(world: AccountWorld, capture: Any) -> tuple[str, str]:
+    """Send the payment link as the agent; (the conversation's notice, the emailed token)."""
+    with capture(execute=True):
+        outcome = actions.do_send_payment_link(
+            world.agent, world.contact, idempotency_key=key(), conversation=world.conversation
+        )
     reply = last_reply(world.conversation)
-    token = token_in(reply)
     assert outcome.message == reply
+    [email] = [message for message in mail.outbox if LINK.search(str(message.body))]
+    assert email.to == ["maya@example.test"]
+    return reply, token_in(str(email.body))
+
+
+def test_the_payment_link_goes_only_to_the_verified_address(
+    world: AccountWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    reply, token = send_link(world, django_capture_on_commit_callbacks)
+
+    # The conversation (which agents read) says a link was sent, and holds no link.
+    assert LINK.search(reply) is None
+    assert token not in reply
+    assert "m•••@example.test" in reply
     assert "never ask for your card number" in reply
+    action = AccountAction.objects.get(verb="send_payment_link")
+    assert token not in str(action.result)
+    assert "/account/link/" not in str(action.result)
     assert not SecureLink.objects.filter(token_hash=token).exists()  # only its hash is stored
 
-    card = psp.tokenise("4000 0566 5566 5556", 4, timezone.now().year + 3, "123")
-    actions.update_payment_method(token, card_token=card)
 
-    method = PaymentMethod.objects.filter(account=world.account).first()
+def test_the_payment_link_updates_the_card_once_for_its_owner(
+    world: AccountWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    _reply, token = send_link(world, django_capture_on_commit_callbacks)
+    card = psp.tokenise("4000 0566 5566 5556", 4, timezone.now().year + 3, "123")
+
+    # Nobody verified, or someone else: refused, and the link is not spent.
+    with pytest.raises(NotAllowed, match="Confirm it is you"):
+        actions.update_payment_method(token, card_token=card, customer=None)
+    stranger = Contact.objects.create(name="Someone else")
+    with pytest.raises(NotAllowed, match="another customer"):
+        actions.update_payment_method(token, card_token=card, customer=stranger)
+    assert SecureLink.objects.get().used_at is None
+
+    actions.update_payment_method(token, card_token=card, customer=world.contact)
+
+    method = PaymentMethod.objects.filter(account=world.account).order_by("-pk").first()
     assert method is not None
     assert (method.brand, method.last4, method.is_default) == ("Visa", "5556", True)
     assert "4000056655665556" not in str(list(PspToken.objects.values()))
     with pytest.raises(Conflict, match="already been used"):
-        actions.update_payment_method(token, card_token=card)
+        actions.update_payment_method(token, card_token=card, customer=world.contact)
+    refusals = Event.objects.filter(kind="account.payment_link_refused")
+    assert sorted(event.data["reason"] for event in refusals) == [
+        "not_owner",
+        "not_verified",
+        "used",
+    ]
 
 
-def test_an_expired_or_unknown_link_is_refused(world: AccountWorld) -> None:
-    actions.do_send_payment_link(
-        world.agent, world.contact, idempotency_key=key(), conversation=world.conversation
+def test_a_customer_without_a_verified_email_gets_no_link(world: AccountWorld) -> None:
+    ContactIdentity.objects.filter(contact=world.contact).update(verified=False)
+    ContactIdentity.objects.create(
+        contact=world.contact, kind=IdentityKind.USER, value="user-1", verified=True
     )
-    token = token_in(last_reply(world.conversation))
+
+    with pytest.raises(ActionError, match="no verified email"):
+        actions.preview_send_payment_link(world.agent, world.contact)
+    assert not SecureLink.objects.exists()
+
+
+def test_the_emailed_code_proves_the_customer(
+    world: AccountWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    _reply, token = send_link(world, django_capture_on_commit_callbacks)
+    link = actions.open_link(token)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert links.send_code(link) == "m•••@example.test"
+    code = re.search(r"\b(\d{6})\b", str(mail.outbox[-1].body))
+    assert code is not None
+    assert mail.outbox[-1].to == ["maya@example.test"]
+    link.refresh_from_db()
+    assert code.group(1) not in str(SecureLink.objects.values().get())  # only its HMAC
+
+    wrong = "000000" if code.group(1) != "000000" else "111111"
+    with pytest.raises(ActionError, match="not right"):
+        links.check_code(link, wrong)
+    links.check_code(link, code.group(1))
+
+    link.refresh_from_db()
+    assert link.verified_at is not None
+    assert link.code_hash == ""
+    with pytest.raises(ActionError, match="Ask for a code first"):
+        links.check_code(link, code.group(1))  # a code works once
+
+
+def test_codes_are_limited(world: AccountWorld, django_capture_on_commit_callbacks: Any) -> None:
+    _reply, token = send_link(world, django_capture_on_commit_callbacks)
+    link = actions.open_link(token)
+    links.send_code(link)
+    with pytest.raises(Conflict, match="just sent a code"):
+        links.send_code(link)
+    for _attempt in range(links.CODE_TRIES):
+        with pytest.raises(ActionError, match="not right"):
+            links.check_code(link, "12345x")
+        link.refresh_from_db()
+    with pytest.raises(Conflict, match="Too many wrong codes"):
+        links.check_code(link, "123456")
+    SecureLink.objects.update(code_expires_at=timezone.now() - timedelta(seconds=1))
+    link.refresh_from_db()
+    with pytest.raises(Conflict, match="code has expired"):
+        links.check_code(link, "123456")
+
+
+def test_an_expired_or_unknown_link_is_refused(
+    world: AccountWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    _reply, token = send_link(world, django_capture_on_commit_callbacks)
     SecureLink.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
 
     with pytest.raises(Conflict, match="expired"):
         actions.open_link(token)
     with pytest.raises(NotFound):
         actions.open_link("x" * 43)
+    assert Event.objects.filter(
+        kind="account.payment_link_refused", data__reason="expired"
+    ).exists()
 
 
 @pytest.mark.parametrize(

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from atiende.accounts import actions, policy
 from atiende.accounts.actions import CustomerActor
-from atiende.accounts.models import AccountAction, Charge, Plan, Refund, Subscription
+from atiende.accounts.models import (
+    AccountAction,
+    ApprovalRequest,
+    ApprovalStatus,
+    Charge,
+    Plan,
+    Refund,
+    Subscription,
+)
 from atiende.accounts.provider import VERBS
+from atiende.accounts.tasks import expire_approval_task
 from atiende.core.errors import ActionError, Conflict, NotAllowed, NotFound
-from atiende.core.models import Event
+from atiende.core.models import Event, Task
 from atiende.people.models import Role
 from tests.accounts.conftest import AccountWorld, key
 from tests.factories import Factory
@@ -54,6 +65,109 @@ def test_a_refund_above_the_agent_limit_goes_through_a_supervisor(world: Account
     assert kinds == ["account.approval_requested", "account.approval_approved", "account.refund"]
     with pytest.raises(Conflict, match="already been decided"):
         policy.approve_request(world.admin, outcome.approval_id)
+
+
+def _overdue(approval_id: int) -> None:
+    ApprovalRequest.objects.filter(pk=approval_id).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+
+
+def test_an_approval_request_expires_by_default_after_48_hours(world: AccountWorld) -> None:
+    before = timezone.now()
+    outcome = actions.do_grant_credit(
+        world.agent, world.contact, idempotency_key=key(), amount=5_000, reason="goodwill"
+    )
+
+    approval = ApprovalRequest.objects.get(action_id=outcome.action_id)
+    assert approval.expires_at is not None
+    assert timedelta(hours=48) <= approval.expires_at - before <= timedelta(hours=48, minutes=1)
+    # The durable task that records the expiry at the deadline.
+    assert Task.objects.filter(key=f"accounts-approval-expiry:{approval.pk}").exists()
+
+
+def test_an_expired_request_cannot_be_approved_and_the_agent_sees_why(
+    world: AccountWorld, settings: Any
+) -> None:
+    settings.ATIENDE_APPROVAL_MAX_AGE = 3600
+    outcome = actions.do_grant_credit(
+        world.agent,
+        world.contact,
+        idempotency_key=(same := key()),
+        amount=5_000,
+        reason="goodwill",
+        conversation=world.conversation,
+    )
+    assert outcome.approval_id is not None
+    _overdue(outcome.approval_id)
+
+    with pytest.raises(Conflict, match="expired: no supervisor decided within 1 hours"):
+        policy.approve_request(world.supervisor, outcome.approval_id)
+    with pytest.raises(Conflict, match="expired"):
+        policy.reject_request(world.supervisor, outcome.approval_id, "late anyway")
+
+    assert not world.account.credits.exists()
+    approval = ApprovalRequest.objects.get(pk=outcome.approval_id)
+    assert approval.status == ApprovalStatus.EXPIRED
+    action = AccountAction.objects.get(pk=outcome.action_id)
+    assert action.status == "failed"
+    assert "expired" in action.error
+    # The agent: on the conversation's timeline, in the queue, and replaying the key.
+    [event] = Event.objects.filter(kind="account.approval_expired")
+    assert event.conversation_id == world.conversation.pk
+    assert "Ask again if it is still needed" in event.data["note"]
+    assert [item.pk for item in policy.pending_approvals(world.agent)] == [approval.pk]
+    assert not policy.can_approve(world.supervisor, approval)
+    with pytest.raises(ActionError, match="expired"):
+        actions.do_grant_credit(
+            world.agent, world.contact, idempotency_key=same, amount=5_000, reason="goodwill"
+        )
+
+
+def test_an_expired_request_stops_counting_against_the_limit(world: AccountWorld) -> None:
+    first = actions.do_grant_credit(
+        world.agent, world.contact, idempotency_key=key(), amount=1_500, reason="a"
+    )
+    assert first.status == "done"
+    queued = actions.do_grant_credit(
+        world.agent, world.contact, idempotency_key=key(), amount=400, reason="b"
+    )
+    assert queued.status == "done"
+    waiting = actions.do_grant_credit(
+        world.agent, world.contact, idempotency_key=key(), amount=5_000, reason="c"
+    )
+    assert waiting.approval_id is not None
+    _overdue(waiting.approval_id)
+
+    # Without the expiry the queued 5,000 would still count: 1,900 + 100 stays under 2,000.
+    again = actions.do_grant_credit(
+        world.agent, world.contact, idempotency_key=key(), amount=100, reason="d"
+    )
+
+    assert again.status == "done"
+    assert ApprovalRequest.objects.get(pk=waiting.approval_id).status == ApprovalStatus.EXPIRED
+
+
+def test_the_expiry_task_records_it_without_anyone_opening_the_queue(
+    world: AccountWorld,
+) -> None:
+    outcome = actions.do_grant_credit(
+        world.agent,
+        world.contact,
+        idempotency_key=key(),
+        amount=5_000,
+        reason="goodwill",
+        conversation=world.conversation,
+    )
+    assert outcome.approval_id is not None
+    expire_approval_task({"approval_id": outcome.approval_id})
+    assert ApprovalRequest.objects.get().status == ApprovalStatus.PENDING  # not due yet
+
+    _overdue(outcome.approval_id)
+    expire_approval_task({"approval_id": outcome.approval_id})
+
+    assert ApprovalRequest.objects.get().status == ApprovalStatus.EXPIRED
+    assert Event.objects.filter(kind="account.approval_expired").count() == 1
 
 
 def test_the_limit_counts_the_customer_s_last_thirty_days(world: AccountWorld) -> None:

@@ -3,7 +3,10 @@ reject them with a reason; agents cannot decide; nobody decides their own reques
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from atiende.accounts.actions import do_refund
 from atiende.accounts.models import ApprovalRequest, ApprovalStatus, Refund
@@ -83,3 +86,41 @@ def test_another_agent_gets_404(factory: Factory, world: AccountWorld, pending: 
         == 404
     )
     assert ApprovalRequest.objects.get().status == ApprovalStatus.PENDING
+
+
+def test_an_expired_request_shows_as_expired_and_cannot_be_approved(
+    world: AccountWorld, pending: Outcome
+) -> None:
+    ApprovalRequest.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    supervisor = signed_in(world.supervisor)
+
+    html = supervisor.get("/inbox/approvals/").content.decode()
+    response = supervisor.post(f"/inbox/approvals/{pending.approval_id}/approve/", follow=True)
+    agent_html = signed_in(world.agent).get("/inbox/approvals/").content.decode()
+    timeline = signed_in(world.agent).get(world.conversation.get_absolute_url()).content.decode()
+
+    assert f'id="approval-{pending.approval_id}"' in html
+    assert "badge-expired" in html
+    assert f"/inbox/approvals/{pending.approval_id}/approve/" not in html
+    assert "expired" in response.content.decode()
+    assert not Refund.objects.exists()
+    assert ApprovalRequest.objects.get().status == ApprovalStatus.EXPIRED
+    assert "no supervisor decided within 48 hours" in agent_html
+    assert "no supervisor decided within 48 hours" in timeline
+
+
+def test_the_queue_shows_when_a_request_expires(world: AccountWorld, pending: Outcome) -> None:
+    html = signed_in(world.supervisor).get("/inbox/approvals/").content.decode()
+
+    assert "unless someone decides before" in html
+
+
+def test_the_api_lists_an_expired_request_with_its_reason(
+    world: AccountWorld, pending: Outcome
+) -> None:
+    ApprovalRequest.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    rows = signed_in(world.agent).get("/api/accounts/approvals").json()
+
+    assert [(row["id"], row["status"]) for row in rows] == [(pending.approval_id, "expired")]
+    assert "Ask again" in rows[0]["note"]

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
@@ -19,10 +20,14 @@ from atiende.accounts.models import (
     ApprovalRequest,
     CryptoTransaction,
     PaymentMethod,
+    SecureLink,
 )
 from atiende.accounts.policy import approve_request
+from atiende.core.models import Event
 from tests.accounts.conftest import AccountWorld
 from tests.accounts_ui.conftest import signed_in
+from tests.factories import Factory
+from tests.portal.helpers import sign_in
 
 LINK = re.compile(r"/portal/account/link/([A-Za-z0-9_-]+)/")
 
@@ -40,43 +45,151 @@ def confirm_in_conversation(settings: Any) -> None:
     settings.ATIENDE_ACCOUNT_CONFIRM_CHANNEL = "conversation"
 
 
-def test_the_card_link_takes_a_new_card_once(world: AccountWorld) -> None:
-    outcome = do_send_payment_link(
-        world.agent,
-        world.contact,
-        idempotency_key="card-link-0001",
-        conversation=world.conversation,
-    )
-    url = f"/portal/account/link/{token_in(outcome.message)}/"
-    client = Client()
+CARD = {"step": "card", "number": "5555 5555 5555 4444", "exp_month": "4", "exp_year": "2031"}
+CARD["cvc"] = "123"
 
-    page = client.get(url)
-    saved = client.post(
-        url, {"number": "5555 5555 5555 4444", "exp_month": "4", "exp_year": "2031", "cvc": "123"}
-    )
-    replay = client.get(url)
+
+def send_link(world: AccountWorld, capture: Any, number: int = 1) -> str:
+    """The agent sends the payment link; the URL the customer's email holds."""
+    with capture(execute=True):
+        outcome = do_send_payment_link(
+            world.agent,
+            world.contact,
+            idempotency_key=f"card-link-{number:04d}",
+            conversation=world.conversation,
+        )
+    assert LINK.search(outcome.message) is None
+    [email] = [message for message in mail.outbox if LINK.search(str(message.body))]
+    return f"/portal/account/link/{token_in(str(email.body))}/"
+
+
+def latest_card(world: AccountWorld) -> tuple[str, str]:
+    card = PaymentMethod.objects.filter(account=world.account).order_by("-pk").first()
+    assert card is not None
+    return card.brand, card.last4
+
+
+def test_the_agent_sees_that_a_link_was_sent_never_a_usable_link(
+    world: AccountWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    url = send_link(world, django_capture_on_commit_callbacks)
+    agent = signed_in(world.agent)
+
+    conversation = agent.get(world.conversation.get_absolute_url()).content.decode()
+    panel = agent.get(f"/inbox/c/{world.conversation.pk}/account/").content.decode()
+
+    token = url.split("/")[-2]
+    assert token not in conversation
+    assert token not in panel
+    assert "/portal/account/link/" not in conversation
+    assert "We sent a secure link to update your payment method" in conversation
+
+
+def test_the_agent_cannot_use_the_link(
+    world: AccountWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    url = send_link(world, django_capture_on_commit_callbacks)
+    agent = signed_in(world.agent)  # even holding the URL (a forwarded email)
+
+    page = agent.get(url).content.decode()
+    posted = agent.post(url, CARD)
+    guessed = agent.post(url, {"step": "check_code", "code": "123456"})
+
+    assert "Confirm it is you" in page
+    assert "Card number" not in page
+    assert posted.status_code == 403
+    assert "Confirm it is you first" in posted.content.decode()
+    assert guessed.status_code == 400  # no code was ever sent to this session's owner
+    assert latest_card(world) == ("Visa", "4242")
+    assert SecureLink.objects.get().used_at is None  # still the customer's to use
+
+
+def test_another_signed_in_customer_cannot_use_the_link(
+    world: AccountWorld, django_capture_on_commit_callbacks: Any, factory: Factory
+) -> None:
+    url = send_link(world, django_capture_on_commit_callbacks)
+    factory.conversation(email="someone@example.test")
+    other = Client()
+    sign_in(other, "someone@example.test")
+
+    response = other.post(url, CARD)
+
+    assert response.status_code == 403
+    assert "another customer" in response.content.decode()
+    assert latest_card(world) == ("Visa", "4242")
+
+
+def test_the_signed_in_customer_updates_the_card_once(
+    world: AccountWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    url = send_link(world, django_capture_on_commit_callbacks)
+    customer = Client()
+    sign_in(customer, "maya@example.test")
+
+    page = customer.get(url)
+    saved = customer.post(url, CARD)
+    replay = customer.get(url)
 
     assert "Card number" in page.content.decode()
     assert "Your card was updated" in saved.content.decode()
-    card = PaymentMethod.objects.filter(account=world.account).order_by("-pk").first()
-    assert card is not None
-    assert (card.brand, card.last4) == ("Mastercard", "4444")
+    assert latest_card(world) == ("Mastercard", "4444")
     assert replay.status_code == 400
+    assert "already been used" in replay.content.decode()
     assert "5555 5555 5555 4444" not in saved.content.decode()
-
-
-def test_a_bad_card_is_refused_without_echoing_the_number(world: AccountWorld) -> None:
-    outcome = do_send_payment_link(
-        world.agent,
-        world.contact,
-        idempotency_key="card-link-0002",
-        conversation=world.conversation,
+    kinds = list(
+        Event.objects.filter(kind__startswith="account.payment_").values_list("kind", flat=True)
     )
-    url = f"/portal/account/link/{token_in(outcome.message)}/"
+    assert "account.payment_link_verified" in kinds
+    assert "account.payment_method_updated" in kinds
+    assert "account.payment_link_refused" in kinds  # the replay
 
-    response = Client().post(
-        url, {"number": "4111 1111 1111 1112", "exp_month": "4", "exp_year": "2031", "cvc": "123"}
-    )
+
+def test_the_customer_confirms_with_the_emailed_code(
+    world: AccountWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    url = send_link(world, django_capture_on_commit_callbacks)
+    browser = Client()  # not signed in: the email's link on another device
+
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = browser.post(url, {"step": "send_code"})
+    code = re.search(r"\b(\d{6})\b", str(mail.outbox[-1].body))
+    assert code is not None
+    assert mail.outbox[-1].to == ["maya@example.test"]
+    verified = browser.post(url, {"step": "check_code", "code": code.group(1)})
+    # The code proved this browser only: another one holding the URL gets nowhere.
+    elsewhere = Client().post(url, CARD)
+    saved = browser.post(url, CARD)
+
+    assert "m•••@example.test" in asked.content.decode()
+    assert verified.status_code == 302
+    assert "Your card was updated" in saved.content.decode()
+    assert latest_card(world) == ("Mastercard", "4444")
+    assert elsewhere.status_code == 403
+
+
+def test_an_expired_link_is_refused_clearly(
+    world: AccountWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    url = send_link(world, django_capture_on_commit_callbacks)
+    customer = Client()
+    sign_in(customer, "maya@example.test")
+    SecureLink.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    response = customer.post(url, CARD)
+
+    assert response.status_code == 400
+    assert "This link has expired; ask us for a new one." in response.content.decode()
+    assert latest_card(world) == ("Visa", "4242")
+
+
+def test_a_bad_card_is_refused_without_echoing_the_number(
+    world: AccountWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    url = send_link(world, django_capture_on_commit_callbacks)
+    customer = Client()
+    sign_in(customer, "maya@example.test")
+
+    response = customer.post(url, {**CARD, "number": "4111 1111 1111 1112"})
 
     assert response.status_code == 400
     assert "4111 1111 1111 1112" not in response.content.decode()

@@ -18,7 +18,7 @@ from ninja import Header, Router
 from atiende.accounts import actions, policy, reads
 from atiende.accounts.actions import CustomerActor
 from atiende.accounts.ingest import ingest_activity, ingest_updates
-from atiende.accounts.models import ApprovalRequest
+from atiende.accounts.models import ApprovalRequest, ApprovalStatus
 from atiende.accounts.schemas import (
     ActionIn,
     ActivityBatch,
@@ -231,7 +231,7 @@ def _approval_out(approval: ApprovalRequest) -> ApprovalOut:
     action = approval.action
     return ApprovalOut(
         id=approval.pk,
-        status=approval.status,
+        status=ApprovalStatus.EXPIRED if policy.approval_expired(approval) else approval.status,
         reason=approval.reason,
         verb=action.verb,
         title=str(action.result.get("title", "")),
@@ -241,6 +241,8 @@ def _approval_out(approval: ApprovalRequest) -> ApprovalOut:
         conversation_id=action.conversation_id,
         requested_by=str(approval.requested_by or ""),
         created_at=approval.created_at,
+        expires_at=policy.approval_deadline(approval),
+        note=approval.decision_note,
     )
 
 

@@ -10,7 +10,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Customer accounts")
 
     def ready(self) -> None:
-        from atiende.accounts import demo, timeline
+        from atiende.accounts import demo, tasks, timeline  # noqa: F401  tasks: approval expiry
 
         timeline.register()
         demo.register()

@@ -8,6 +8,9 @@
 - Freezing or unfreezing crypto withdrawals always needs a supervisor's approval and then the
   customer's confirmation through a single-use link.
 - Nobody approves their own request; an approver's own limit must cover the amount.
+- A request not decided within `ATIENDE_APPROVAL_MAX_AGE` seconds (48 hours) expires: nobody
+  can approve it any more, the action fails with the reason (the agent sees it on the
+  conversation's timeline and in the queue) and it stops counting against the limit.
 
 The approval queue is here too: `pending_approvals(actor)`, `approve_request(actor, id)` (which
 then carries the action out) and `reject_request(actor, id, reason)`.
@@ -16,12 +19,12 @@ then carries the action out) and `reject_request(actor, id, reason)`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,6 +63,9 @@ SENSITIVE_VERBS = frozenset({"freeze_withdrawals", "unfreeze_withdrawals"})
 MONEY_VERBS = frozenset(LIMIT_SETTINGS)
 # Actions counted against a limit: done, or queued (so two requests cannot slip under it).
 COUNTED = (ActionStatus.DONE, ActionStatus.RUNNING, ActionStatus.PENDING_APPROVAL)
+DEFAULT_APPROVAL_MAX_AGE = 48 * 3600
+# Expired requests stay in the queue this long (marked expired), so the agent sees why.
+EXPIRED_SHOWN_FOR = timedelta(days=7)
 
 
 def role_of(actor: Actor) -> str:
@@ -88,6 +94,81 @@ def limit_for(verb: str, role: str) -> int | None:
 
 def window_days() -> int:
     return int(getattr(settings, "ATIENDE_ACCOUNT_LIMIT_WINDOW_DAYS", 30))
+
+
+def approval_max_age() -> timedelta:
+    """How long a request waits for a supervisor (`ATIENDE_APPROVAL_MAX_AGE`, seconds)."""
+    seconds = int(getattr(settings, "ATIENDE_APPROVAL_MAX_AGE", DEFAULT_APPROVAL_MAX_AGE))
+    return timedelta(seconds=max(60, seconds))
+
+
+def approval_deadline(approval: ApprovalRequest) -> datetime:
+    return approval.expires_at or approval.created_at + approval_max_age()
+
+
+def approval_expired(approval: ApprovalRequest, now: datetime | None = None) -> bool:
+    """Expired, or pending past its deadline (not yet recorded)."""
+    if approval.status == ApprovalStatus.EXPIRED:
+        return True
+    return approval.status == ApprovalStatus.PENDING and approval_deadline(approval) <= (
+        now or timezone.now()
+    )
+
+
+def expiry_message() -> str:
+    hours = max(1, round(approval_max_age().total_seconds() / 3600))
+    return _(
+        "The approval request expired: no supervisor decided within %(hours)s hours. Ask again "
+        "if it is still needed."
+    ) % {"hours": hours}
+
+
+def _overdue(now: datetime) -> Q:
+    return Q(expires_at__lte=now) | Q(
+        expires_at__isnull=True, created_at__lte=now - approval_max_age()
+    )
+
+
+def expire_approvals(*, account_id: str | None = None, approval_id: int | None = None) -> int:
+    """Record the expiry of pending requests past their deadline; how many expired.
+
+    Each one: the request becomes `expired` (conditional update: a supervisor deciding at the
+    same moment either wins or is told it expired), its action `failed` with the reason, and an
+    `account.approval_expired` event tells the requesting agent on the conversation.
+    """
+    now = timezone.now()
+    overdue = ApprovalRequest.objects.filter(status=ApprovalStatus.PENDING).filter(_overdue(now))
+    if account_id is not None:
+        overdue = overdue.filter(action__account_id=account_id)
+    if approval_id is not None:
+        overdue = overdue.filter(pk=approval_id)
+    expired = 0
+    for approval in overdue.select_related("action", "action__conversation", "action__contact"):
+        message = expiry_message()
+        with transaction.atomic():
+            ended = ApprovalRequest.objects.filter(
+                pk=approval.pk, status=ApprovalStatus.PENDING
+            ).update(status=ApprovalStatus.EXPIRED, decided_at=now, decision_note=message)
+            if not ended:
+                continue
+            action = approval.action
+            AccountAction.objects.filter(pk=action.pk, status=ActionStatus.PENDING_APPROVAL).update(
+                status=ActionStatus.FAILED, error=message[:500], updated_at=now
+            )
+            events.record(
+                "account.approval_expired",
+                conversation=action.conversation,
+                contact=action.contact,
+                data={
+                    "action_id": action.pk,
+                    "approval_id": approval.pk,
+                    "verb": action.verb,
+                    "title": action.result.get("title", ""),
+                    "note": message,
+                },
+            )
+            expired += 1
+    return expired
 
 
 def used_in_window(verb: str, account_id: str, currency: str, *, exclude: int | None = None) -> int:
@@ -120,6 +201,7 @@ def decide(actor: Actor, verb: str, *, account_id: str, amount: int, currency: s
     limit = limit_for(verb, role_of(actor))
     if limit is None:
         return Decision(False)
+    expire_approvals(account_id=account_id)  # an expired request no longer counts
     used = used_in_window(verb, account_id, currency)
     if used + amount > limit:
         return Decision(
@@ -136,6 +218,8 @@ def decide(actor: Actor, verb: str, *, account_id: str, amount: int, currency: s
 def can_approve(user: User, approval: ApprovalRequest) -> bool:
     if not user.is_active or role_of(user) not in {Role.SUPERVISOR, Role.ADMIN}:
         return False
+    if approval.status != ApprovalStatus.PENDING or approval_expired(approval):
+        return False
     action = approval.action
     if action.actor_user_id == user.pk:
         return False
@@ -149,8 +233,13 @@ def can_approve(user: User, approval: ApprovalRequest) -> bool:
 
 
 def pending_approvals(actor: User) -> QuerySet[ApprovalRequest]:
-    """The queue: supervisors and admins see every pending request, agents their own."""
-    rows = ApprovalRequest.objects.filter(status=ApprovalStatus.PENDING).select_related(
+    """The queue: supervisors and admins see every pending request, agents their own; requests
+    that expired in the last days stay listed (as expired) so everyone sees what happened."""
+    expire_approvals()
+    shown = Q(status=ApprovalStatus.PENDING) | Q(
+        status=ApprovalStatus.EXPIRED, decided_at__gte=timezone.now() - EXPIRED_SHOWN_FOR
+    )
+    rows = ApprovalRequest.objects.filter(shown).select_related(
         "action", "action__contact", "action__conversation", "requested_by"
     )
     if not actor.is_active:
@@ -175,33 +264,43 @@ def access_approval(actor: User, request_id: int) -> ApprovalRequest:
 
 def _decide_request(actor: User, request_id: int, status: str, note: str) -> ApprovalRequest:
     approval = access_approval(actor, request_id)
+    if approval_expired(approval):
+        expire_approvals(approval_id=approval.pk)
+        raise Conflict(expiry_message())
+    if approval.status != ApprovalStatus.PENDING:
+        raise Conflict(_("This request has already been decided."))
     if not can_approve(actor, approval):
         raise NotAllowed(_("You may not decide on this request."))
     with transaction.atomic():
-        # Conditional: of two supervisors deciding at once, one wins and the other is told.
-        updated = ApprovalRequest.objects.filter(
-            pk=approval.pk, status=ApprovalStatus.PENDING
-        ).update(
-            status=status, decided_by=actor, decided_at=timezone.now(), decision_note=note[:500]
+        # Conditional: of two supervisors deciding at once, one wins and the other is told;
+        # a request whose deadline passed meanwhile is not approved either.
+        now = timezone.now()
+        updated = (
+            ApprovalRequest.objects.filter(pk=approval.pk, status=ApprovalStatus.PENDING)
+            .exclude(_overdue(now))
+            .update(status=status, decided_by=actor, decided_at=now, decision_note=note[:500])
         )
-        if updated != 1:
-            raise Conflict(_("This request has already been decided."))
-        approval.refresh_from_db()
-        action = approval.action
-        events.record(
-            "account.approval_approved"
-            if status == ApprovalStatus.APPROVED
-            else "account.approval_rejected",
-            conversation=action.conversation,
-            contact=action.contact,
-            actor_user=actor,
-            data={
-                "action_id": action.pk,
-                "approval_id": approval.pk,
-                "verb": action.verb,
-                "note": note[:500],
-            },
-        )
+        if updated == 1:
+            approval.refresh_from_db()
+            action = approval.action
+            events.record(
+                "account.approval_approved"
+                if status == ApprovalStatus.APPROVED
+                else "account.approval_rejected",
+                conversation=action.conversation,
+                contact=action.contact,
+                actor_user=actor,
+                data={
+                    "action_id": action.pk,
+                    "approval_id": approval.pk,
+                    "verb": action.verb,
+                    "note": note[:500],
+                },
+            )
+    if updated != 1:
+        if expire_approvals(approval_id=approval.pk):
+            raise Conflict(expiry_message())
+        raise Conflict(_("This request has already been decided."))
     return approval
 
 

@@ -63,6 +63,9 @@ class ApprovalOut(BaseModel):
     conversation_id: int | None
     requested_by: str
     created_at: datetime
+    # Past this nobody may approve it; `status` is then "expired" and `note` says why.
+    expires_at: datetime
+    note: str
 
 
 class ActivityIn(WriteSchema):

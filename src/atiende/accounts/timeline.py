@@ -52,6 +52,13 @@ def describe_rejected(event: Event) -> str:
     }
 
 
+def describe_expired(event: Event) -> str:
+    return _("Account: %(what)s — %(note)s") % {
+        "what": _what(event),
+        "note": event.data.get("note", ""),
+    }
+
+
 def describe_failed(event: Event) -> str:
     return _("Account: %(what)s failed: %(error)s") % {
         "what": _what(event),
@@ -74,6 +81,36 @@ def describe_payment_method(event: Event) -> str:
     }
 
 
+def describe_link_code_sent(event: Event) -> str:
+    return _("Account: a code to open the payment link was emailed to %(email)s.") % {
+        "email": event.data.get("email", "")
+    }
+
+
+def describe_link_verified(event: Event) -> str:
+    if event.data.get("method") == "portal":
+        return _("Account: the customer opened the payment link signed in to their account.")
+    return _("Account: the customer confirmed their identity with the emailed code.")
+
+
+def describe_link_refused(event: Event) -> str:
+    reason = str(event.data.get("reason", ""))
+    reasons = {
+        "used": _("the link was already used"),
+        "expired": _("the link had expired"),
+        "not_owner": _("someone signed in as another customer tried it"),
+        "not_verified": _("the identity was not confirmed"),
+        "wrong_code": _("a wrong code was typed"),
+    }
+    return _("Account: the payment link was refused: %(reason)s.") % {
+        "reason": reasons.get(reason, reason)
+    }
+
+
+def describe_link_handed_off(event: Event) -> str:
+    return _("Account: the customer went on to the payment page to update the card.")
+
+
 def describe_notice_failed(event: Event) -> str:
     return _("Account: the customer could not be told: %(error)s") % {
         "error": event.data.get("error", "")
@@ -87,7 +124,12 @@ def register() -> None:
     register_event("account.approval_approved", describe_approved)
     register_event("account.approval_rejected", describe_rejected)
     register_event("account.action_failed", describe_failed)
+    register_event("account.approval_expired", describe_expired)
     register_event("account.confirmation_sent", describe_confirmation_sent)
     register_event("account.customer_confirmed", describe_confirmed)
     register_event("account.payment_method_updated", describe_payment_method)
     register_event("account.notice_failed", describe_notice_failed)
+    register_event("account.payment_link_code_sent", describe_link_code_sent)
+    register_event("account.payment_link_verified", describe_link_verified)
+    register_event("account.payment_link_refused", describe_link_refused)
+    register_event("account.payment_link_handed_off", describe_link_handed_off)

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from atiende.accounts import policy
@@ -29,7 +29,7 @@ from atiende.accounts.provider import VERBS, AccountProvider, get_provider
 from atiende.accounts.types import AccountRef, Outcome, Preview, Quote
 from atiende.conversations.access import access_contact_by_id, can_see_conversation
 from atiende.conversations.models import Conversation
-from atiende.core import events
+from atiende.core import events, tasks
 from atiende.core.errors import ActionError, Conflict, NotFound
 from atiende.people.lookup import surviving
 from atiende.people.models import Contact, User
@@ -96,9 +96,25 @@ def digest(verb: str, params: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _context(provider: AccountProvider, verb: str, params: dict[str, Any], quote: Quote) -> Any:
+def _context(
+    provider: AccountProvider, verb: str, params: dict[str, Any], quote: Quote, contact: Contact
+) -> Any:
     plans = {plan.code: plan for plan in provider.plans()} if verb == "change_plan" else {}
-    return texts.Context(verb, params, quote, plans)
+    email = ""
+    if verb == "send_payment_link":
+        from atiende.accounts.actions import links
+
+        # The link goes to the verified address alone (agents read the conversation).
+        address = links.verified_email(contact)
+        if not address:
+            raise ActionError(
+                _(
+                    "This customer has no verified email address to send the secure link to; "
+                    "ask them to update the card from their account page instead."
+                )
+            )
+        email = links.mask_email(address)
+    return texts.Context(verb, params, quote, plans, email)
 
 
 def preview(
@@ -119,7 +135,7 @@ def preview(
         amount=money_amount(verb, quote),
         currency=quote.currency,
     )
-    context = _context(provider, verb, params, quote)
+    context = _context(provider, verb, params, quote, contact)
     language = customer_language(contact, conversation)
     return Preview(
         verb=verb,
@@ -212,7 +228,7 @@ def perform(
     provider = get_provider()
     ref = linked_account(contact, provider)
     quote = provider.quote(ref, verb, params)
-    context = _context(provider, verb, params, quote)
+    context = _context(provider, verb, params, quote, contact)
     language = customer_language(contact, conversation)
     amount = money_amount(verb, quote)
     user = actor if isinstance(actor, User) else None
@@ -250,9 +266,19 @@ def perform(
             )
             if decision.needs_approval:
                 approval = ApprovalRequest.objects.create(
-                    action=action, reason=decision.reason[:300], requested_by=user
+                    action=action,
+                    reason=decision.reason[:300],
+                    requested_by=user,
+                    expires_at=timezone.now() + policy.approval_max_age(),
                 )
                 _record(action, "account.approval_requested", user, {"approval_id": approval.pk})
+                tasks.enqueue(
+                    "accounts.expire_approval",
+                    {"approval_id": approval.pk},
+                    key=f"accounts-approval-expiry:{approval.pk}",
+                    # A little after the deadline, so the check inside sees it passed.
+                    delay=policy.approval_max_age().total_seconds() + 1,
+                )
     except IntegrityError:
         return replay(key, verb, params_digest, contact)
     if decision.needs_approval:
@@ -309,11 +335,13 @@ def execute(
     result["reference"] = applied.reference
     with transaction.atomic():
         if action.verb == "send_payment_link":
-            url = str(applied.details.get("url") or "") or links.payment_link(action)
-            with translation.override(result.get("language") or "en"):
-                result["notice"] = texts.customer_notice(
-                    texts.Context(action.verb, action.params, Quote(), {}), link=url
-                )
+            # An HTTP provider's own card page is kept on the link, behind the customer's
+            # verification; neither URL is stored on the action or shown in the conversation.
+            handoff_url = str(applied.details.get("url") or "")
+            url = links.payment_link(action, handoff_url=handoff_url)
+            email = links.verified_email(action.contact)
+            if email:  # checked by the quote; a removed address leaves the portal route
+                links.send_payment_link(email, str(result.get("language") or "en"), url)
         action.status = ActionStatus.DONE
         action.result = result
         action.updated_at = timezone.now()

@@ -26,6 +26,8 @@ class Context:
     params: dict[str, Any]
     quote: Quote
     plans: dict[str, PlanInfo]
+    # Payment links: the masked verified address the link is emailed to.
+    email: str = ""
 
 
 def _money(amount: int, currency: str) -> str:
@@ -112,13 +114,19 @@ def changes(context: Context) -> list[str]:
     if verb == "cancel" and not context.params.get("offer"):
         lines.append(_("The subscription ends on %(date)s.") % {"date": _when(context)})
     if verb == "send_payment_link":
-        lines.append(_("The link works once and expires in 24 hours; agents never see the card."))
+        lines.append(
+            _(
+                "The link is emailed to %(email)s only; it works once, expires in 24 hours and "
+                "asks the customer to confirm it is them. Agents never see the link or the card."
+            )
+            % {"email": context.email}
+        )
     if verb in {"freeze_withdrawals", "unfreeze_withdrawals"}:
         lines.append(_("A supervisor approves, then the customer confirms through a link."))
     return lines
 
 
-def customer_notice(context: Context, *, link: str = "") -> str:
+def customer_notice(context: Context) -> str:
     """The message the customer receives once the action is done."""
     verb, params, quote = context.verb, context.params, context.quote
     amount = abs(quote.amount)
@@ -133,10 +141,12 @@ def customer_notice(context: Context, *, link: str = "") -> str:
             text += " " + _("%(amount)s was added to your account credit.") % {"amount": money}
         return text
     if verb == "send_payment_link":
+        # The link itself goes to the verified address only: agents read this conversation.
         return _(
-            "Update your payment method securely here: %(link)s (it works once and expires in "
-            "24 hours). We will never ask for your card number in this conversation."
-        ) % {"link": link or _("[secure link]")}
+            "We sent a secure link to update your payment method to %(email)s. It works once, "
+            "expires in 24 hours and asks you to confirm it is you. We will never ask for your "
+            "card number in this conversation."
+        ) % {"email": context.email}
     if verb == "pause":
         return _("Your subscription is paused until %(date)s; you will not be charged.") % {
             "date": _when(context)
@@ -177,6 +187,23 @@ def confirmation_request(verb: str, link: str) -> str:
         "To %(what)s, please confirm here: %(link)s (the link works once and expires in 30 "
         "minutes). We will never ask for your password, recovery phrase or private keys."
     ) % {"what": what, "link": link}
+
+
+def payment_link_email(link: str) -> str:
+    """The email that carries a payment-method link (to the verified address only)."""
+    return _(
+        "Hello,\n\nUpdate your payment method securely here:\n%(link)s\n\nThe link works once "
+        "and expires in 24 hours. Before the card form opens we check it is you: sign in to your "
+        "account, or ask for a code by email. Do not forward this email. We will never ask for "
+        "your card number in a conversation.\n"
+    ) % {"link": link}
+
+
+def payment_code_email(code: str) -> str:
+    return _(
+        "Your code to update your payment method is %(code)s. It works for 10 minutes. Nobody "
+        "from our team will ever ask you for it.\n"
+    ) % {"code": code}
 
 
 def confirmation_emailed(email: str) -> str:

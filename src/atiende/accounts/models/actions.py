@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ActionStatus(models.TextChoices):
@@ -78,6 +79,7 @@ class ApprovalStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for approval")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+    EXPIRED = "expired", pgettext_lazy("approval request", "Expired")
 
 
 class ApprovalRequest(models.Model):
@@ -105,6 +107,9 @@ class ApprovalRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # After this nobody may approve it (`ATIENDE_APPROVAL_MAX_AGE`); empty on rows made before
+    # approvals expired: they count from `created_at`.
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -134,6 +139,16 @@ class SecureLink(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # An HTTP provider's own card page: shown (by redirect) only to the verified customer.
+    handoff_url = models.URLField(max_length=2000, blank=True)
+    # The one-time code that proves the customer holds the account's verified email (payment
+    # links): its HMAC, when it stops working, wrong tries, how many were sent.
+    code_hash = models.CharField(max_length=64, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
+    codes_sent = models.PositiveSmallIntegerField(default=0)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -31,6 +31,8 @@ def _row(user: Any, approval: ApprovalRequest) -> dict[str, Any]:
         "notice": action.result.get("notice", ""),
         "amount": format_money(action.amount, action.currency) if action.amount else "",
         "can_decide": policy.can_approve(user, approval),
+        "expired": policy.approval_expired(approval),
+        "deadline": policy.approval_deadline(approval),
     }
 
 

@@ -26,16 +26,18 @@ from atiende.accounts.actions import (
     CustomerActor,
     confirm_action,
     do_action,
+    links,
     open_link,
     preview_action,
     update_payment_method,
 )
-from atiende.accounts.models import LinkPurpose
+from atiende.accounts.models import LinkPurpose, SecureLink
 from atiende.accounts.money import format_money
 from atiende.accounts.views.common import present_summary
 from atiende.accounts.views.forms import CANCEL_REASONS, choice_field
 from atiende.core.errors import ActionError, NotFound
 from atiende.people.models import Contact
+from atiende.portal.session import current_contact
 from atiende.portal.views.common import customer_required
 
 
@@ -177,39 +179,121 @@ def cancel(request: HttpRequest, contact: Contact) -> HttpResponse:
     return _self_service(request, contact, "cancel", form, params)
 
 
-@require_http_methods(["GET", "POST"])
-def secure_link(request: HttpRequest, token: str) -> HttpResponse:
-    """A link from the customer's channel: no sign-in needed, the link is the proof. Opening it
-    (GET) spends nothing; the form's POST does."""
+# The payment links this browser session proved it may use with an emailed code.
+VERIFIED_LINKS = "atiende_verified_payment_links"
+
+
+def _verified_customer(request: HttpRequest, link: SecureLink) -> Contact | None:
+    """The account's owner, when this request proves it: signed in to the portal as them, or
+    this session entered the code mailed to their verified address for this link."""
+    contact = current_contact(request)
+    if links.is_owner(link, contact):
+        return contact
+    verified = request.session.get(VERIFIED_LINKS) or []
+    if link.verified_at is not None and link.pk in verified:
+        return link.contact
+    return None
+
+
+def _invalid(request: HttpRequest, detail: str, status: int) -> HttpResponse:
+    return render(request, "accounts/portal/link_invalid.html", {"detail": detail}, status=status)
+
+
+def _verify_step(
+    request: HttpRequest, link: SecureLink, token: str, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "link": link,
+        "token": token,
+        "code_sent": bool(link.code_hash),
+        "can_email": bool(links.verified_email(link.contact)),
+        **extra,
+    }
+    return render(request, "accounts/portal/link_verify.html", context, status=status)
+
+
+def _payment_link(request: HttpRequest, link: SecureLink, token: str) -> HttpResponse:
+    """The payment-method page: prove it is you, then the card form (or the provider's page)."""
+    signed_in = current_contact(request)
+    if signed_in is not None and not links.is_owner(link, signed_in):
+        links.refused(link, "not_owner")
+        return _invalid(request, _("This link belongs to another customer's account."), 403)
+    step = request.POST.get("step", "") if request.method == "POST" else ""
     try:
-        link = open_link(token)
+        if step == "send_code":
+            email = links.send_code(link)
+            return _verify_step(request, link, token, sent_to=email)
+        if step == "check_code":
+            links.check_code(link, request.POST.get("code", ""))
+            verified = [*(request.session.get(VERIFIED_LINKS) or []), link.pk][-20:]
+            request.session[VERIFIED_LINKS] = verified
+            return redirect("accounts:link", token=token)
     except ActionError as exc:
-        return render(
-            request, "accounts/portal/link_invalid.html", {"detail": exc.detail}, status=400
-        )
-    card = link.purpose == LinkPurpose.PAYMENT_METHOD
-    form = CardForm(request.POST if request.method == "POST" and card else None)
-    context: dict[str, Any] = {"link": link, "card": card, "form": form}
-    if request.method != "POST":
+        link.refresh_from_db()
+        return _verify_step(request, link, token, status=exc.status_code, error=exc.detail)
+    customer = _verified_customer(request, link)
+    if customer is None:
+        if step:
+            links.refused(link, "not_verified")
+            return _verify_step(
+                request, link, token, status=403, error=_("Confirm it is you first.")
+            )
+        return _verify_step(request, link, token)
+    if request.method != "POST" and signed_in is not None:
+        seen = request.session.get(VERIFIED_LINKS) or []
+        if link.pk not in seen:
+            links.portal_verified(link)
+            request.session[VERIFIED_LINKS] = [*seen, link.pk][-20:]
+    form = CardForm(request.POST if step == "card" else None)
+    context: dict[str, Any] = {"link": link, "card": True, "form": form}
+    if link.handoff_url:
+        context["handoff"] = True
+    if not step:
         return render(request, "accounts/portal/link.html", context)
     try:
-        if card:
-            if not form.is_valid():
-                return render(request, "accounts/portal/link.html", context, status=400)
-            card_token = psp.tokenise(
-                form.cleaned_data["number"],
-                form.cleaned_data["exp_month"],
-                form.cleaned_data["exp_year"],
-                form.cleaned_data["cvc"],
-            )
-            update_payment_method(token, card_token=card_token)
-            done = _("Your card was updated. Thank you!")
-        else:
-            confirm_action(token)
-            done = _("Confirmed. We have carried out the request.")
+        if step == "handoff":
+            return redirect(links.handoff(token, customer=customer))
+        if not form.is_valid():
+            return render(request, "accounts/portal/link.html", context, status=400)
+        card_token = psp.tokenise(
+            form.cleaned_data["number"],
+            form.cleaned_data["exp_month"],
+            form.cleaned_data["exp_year"],
+            form.cleaned_data["cvc"],
+        )
+        update_payment_method(token, card_token=card_token, customer=customer)
     except ActionError as exc:
         context["error"] = exc.detail
         # The typed card number is never sent back into the page.
-        context["form"] = CardForm() if card else form
+        context["form"] = CardForm()
         return render(request, "accounts/portal/link.html", context, status=exc.status_code)
-    return render(request, "accounts/portal/link_done.html", {"detail": done})
+    return render(
+        request,
+        "accounts/portal/link_done.html",
+        {"detail": _("Your card was updated. Thank you!")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def secure_link(request: HttpRequest, token: str) -> HttpResponse:
+    """A link the customer received. Opening it (GET) spends nothing; the form's POST does.
+    A payment-method link also needs the owner's verified identity (see `_payment_link`)."""
+    try:
+        link = open_link(token)
+    except ActionError as exc:
+        return _invalid(request, exc.detail, 400)
+    if link.purpose == LinkPurpose.PAYMENT_METHOD:
+        return _payment_link(request, link, token)
+    context: dict[str, Any] = {"link": link, "card": False}
+    if request.method != "POST":
+        return render(request, "accounts/portal/link.html", context)
+    try:
+        confirm_action(token)
+    except ActionError as exc:
+        context["error"] = exc.detail
+        return render(request, "accounts/portal/link.html", context, status=exc.status_code)
+    return render(
+        request,
+        "accounts/portal/link_done.html",
+        {"detail": _("Confirmed. We have carried out the request.")},
+    )
