@@ -153,7 +153,7 @@ def build_subscription(
         failed = expired_card and month == 0
         invoice = Invoice.objects.create(
             account=account,
-            number=f"SNR-{account.pk:04d}-{issued:%Y%m}",
+            number=f"SNR-{account.pk:04d}-{issued:%Y%m%d}",
             amount=plan.price,
             currency=CURRENCY,
             description=f"Sonora {plan.name}, {issued:%B %Y}",
@@ -166,7 +166,7 @@ def build_subscription(
         for copy in range(copies):
             Charge.objects.create(
                 account=account,
-                external_id=f"ch_{account.external_id}_{issued:%Y%m}_{copy}",
+                external_id=f"ch_{account.external_id}_{issued:%Y%m%d}_{copy}",
                 amount=plan.price,
                 currency=CURRENCY,
                 status=ChargeStatus.FAILED if failed else ChargeStatus.SUCCEEDED,
