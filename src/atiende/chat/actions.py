@@ -27,6 +27,7 @@ from atiende.conversations.models import Conversation, DeliveryStatus, Direction
 from atiende.core import events
 from atiende.core.errors import ActionError, NotFound
 from atiende.inboxes.contract import InboundAttachment, InboundMessage
+from atiende.people.lookup import contact_for_identity
 from atiende.people.models import Contact, ContactIdentity, IdentityKind
 from atiende.search import index
 
@@ -87,7 +88,10 @@ def send_message(
     limits.check(
         ("chat_message_visitor", str(context.visitor_pk)), ("chat_message_ip", address or "?")
     )
-    contact = visitor_contact(context)
+    # The identity's contact is handed to receive_message (it would look it up again); a
+    # visitor known only by the contact it wrote as (no identity yet) lets it look.
+    identified = contact_for_identity(context.identity_kind, context.identity_value)
+    contact = identified or visitor_contact(context)
     conversation = current_conversation(context, contact) if contact is not None else None
     result = receive_message(
         InboundMessage(
@@ -102,7 +106,9 @@ def send_message(
             conversation_id=conversation.pk if conversation else None,
             identity_verified=context.verified,
             attachments=tuple(InboundAttachment(name, content) for name, content in files),
-        )
+        ),
+        checked_new=True,  # looked up above; a concurrent duplicate hits the unique constraint
+        contact=identified,
     )
     if not result.created:
         return _repeat(context, result.message)

@@ -59,7 +59,10 @@ def author_name(message: Message) -> str:
     return _("Automatic answer")
 
 
-def message_frame(message: Message) -> dict[str, Any]:
+def message_frame(message: Message, attachments: list[Attachment] | None = None) -> dict[str, Any]:
+    """`attachments`: the message's, when the caller knows them (else they are read)."""
+    if attachments is None:
+        attachments = list(message.attachments.all())
     contact_id = message.conversation.contact_id
     direction = str(message.direction)
     client_id = message.external_id if direction == Direction.INBOUND else ""
@@ -81,7 +84,7 @@ def message_frame(message: Message) -> dict[str, Any]:
                 "image": item.is_safe_image,
                 "url": attachment_link(contact_id, item.token),
             }
-            for item in message.attachments.all()
+            for item in attachments
         ],
         "actions": actions_for(message) if direction != Direction.INBOUND else [],
     }

@@ -16,18 +16,17 @@ from atiende.chat.extensions import conversation_visitors_group
 from atiende.chat.frames import PUBLIC_DIRECTIONS, message_frame, public_messages
 from atiende.chat.models import Visitor
 from atiende.chat.sessions import visitor_group
-from atiende.conversations.models import Conversation
+from atiende.conversations.models import Attachment, Conversation, Message
 from atiende.core import events
 from atiende.inboxes.models import ChannelKind
 from atiende.people.models import ContactIdentity, IdentityKind
 
 if TYPE_CHECKING:
-    from atiende.conversations.models import Message
     from atiende.core.models import Event
 
 
-def push_frame(message: Message) -> None:
-    frame = message_frame(message)
+def push_frame(message: Message, attachments: list[Attachment] | None = None) -> None:
+    frame = message_frame(message, attachments)
     events.broadcast(
         [conversation_visitors_group(message.conversation_id)],
         {"type": "atiende.chat_message", "frame": frame},
@@ -40,6 +39,16 @@ def on_message_created(event: Event) -> None:
         return
     if data.get("channel", ChannelKind.CHAT) != ChannelKind.CHAT:
         return  # an email, a form...: no visitor to push to, and no query to find that out
+    held = events.subject_of(event)
+    if (
+        isinstance(held, Message)
+        and held.pk == data.get("message_id")
+        and "channel" in data  # the chat channel is known, not assumed
+        and held.direction in PUBLIC_DIRECTIONS
+    ):
+        # The message as the action stored it a moment ago (without attachments): no read.
+        push_frame(held, attachments=[])
+        return
     message = (
         public_messages(event.conversation_id)
         .filter(pk=data.get("message_id"), conversation__inbox__channel=ChannelKind.CHAT)

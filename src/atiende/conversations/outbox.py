@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from atiende.conversations.models import Attachment, DeliveryStatus, Direction, Message
 from atiende.core import events, tasks
@@ -81,8 +81,15 @@ def _set_status(message: Message, status: str, error: str = "", external_id: str
     fields: dict[str, Any] = {"delivery_status": status, "delivery_error": error[:2000]}
     if external_id:
         fields["external_id"] = external_id[:255]
+    q = connection.ops.quote_name
+    assignments = ", ".join(f"{q(name)} = %s" for name in fields)
     with transaction.atomic():
-        Message.objects.filter(pk=message.pk).update(**fields)
+        with connection.cursor() as cursor:  # every reply, twice: no SQL compiler
+            cursor.execute(
+                f"UPDATE {q(Message._meta.db_table)} SET {assignments} "  # noqa: S608 - own table
+                f"WHERE {q('id')} = %s",
+                [*fields.values(), message.pk],
+            )
         events.record(
             "message.delivery",
             conversation=message.conversation,

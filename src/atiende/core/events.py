@@ -11,7 +11,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from atiende.core import hooks
+from atiende.core import hooks, rawsql
 from atiende.core.models import Event
 
 if TYPE_CHECKING:
@@ -25,6 +25,14 @@ INBOX_GROUP = "inbox"
 # to the conversation's group alone, not to every agent's inbox socket (each forwarded event
 # costs every online agent's socket a visibility check).
 WATCHERS_ONLY = frozenset({"message.delivery"})
+
+
+SUBJECT = "_atiende_subject"
+
+
+def subject_of(event: Event) -> object:
+    """What `record(..., subject=...)` was given (None for events read from the database)."""
+    return event.__dict__.get(SUBJECT)
 
 
 def conversation_group(conversation_id: int) -> str:
@@ -44,16 +52,27 @@ def record(
     actor_contact: Contact | None = None,
     data: dict[str, Any] | None = None,
     publish: bool = True,
+    subject: object = None,
 ) -> Event:
-    """Append `kind` to the log; after commit, tell the browsers watching what changed."""
-    event = Event.objects.create(
+    """Append `kind` to the log; after commit, tell the browsers watching what changed.
+
+    `subject`: the object the event is about, as the caller holds it (e.g. the new message):
+    after-commit subscribers may use it (`subject_of`) instead of reading it back.
+    """
+    event = Event(
         kind=kind,
         conversation=conversation,
-        contact=contact if contact is not None else getattr(conversation, "contact", None),
         actor_user=actor_user,
         actor_contact=actor_contact,
         data=data or {},
     )
+    if contact is not None:
+        event.contact = contact
+    elif conversation is not None:
+        event.contact_id = conversation.contact_id  # no query for the contact row
+    rawsql.insert(event)  # the one insert every change makes: no SQL compiler
+    if subject is not None:
+        event.__dict__[SUBJECT] = subject
     if publish:
         message = {
             "type": "atiende.event",

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from atiende.conversations.models import Conversation, DeliveryStatus, Message
-from atiende.core import events, hooks, tasks
+from atiende.core import events, hooks, rawsql, tasks
 from atiende.core.errors import ActionError
 from atiende.core.sanitize import text_to_html
 from atiende.search import index
@@ -19,13 +19,19 @@ from atiende.search import index
 def lock(conversation: Conversation) -> Conversation:
     """Re-read the conversation under a row lock (PostgreSQL); SQLite's BEGIN IMMEDIATE already
     serialises writers."""
-    queryset = Conversation.objects.filter(pk=conversation.pk)
-    if connection.features.has_select_for_update:
-        queryset = queryset.select_for_update()
-    locked = queryset.select_related("contact", "inbox").first()
+    locked = lock_where(pk=conversation.pk)
     if locked is None:
         raise ActionError(_("This conversation no longer exists."))
     return locked
+
+
+def lock_where(**filters: Any) -> Conversation | None:
+    """The conversation matching `filters`, read under a row lock, or None (one query where a
+    lookup followed by `lock` would take two)."""
+    queryset = Conversation.objects.filter(**filters)
+    if connection.features.has_select_for_update:
+        queryset = queryset.select_for_update()
+    return queryset.select_related("contact", "inbox").first()
 
 
 def next_seq(conversation: Conversation) -> int:
@@ -53,11 +59,11 @@ def next_seq(conversation: Conversation) -> int:
     return conversation.last_seq
 
 
-def append_message(conversation: Conversation, **fields: object) -> Message:
+def append_message(conversation: Conversation, **fields: Any) -> Message:
     seq = next_seq(conversation)
-    return Message.objects.create(
-        conversation=conversation, inbox_id=conversation.inbox_id, seq=seq, **fields
-    )
+    message = Message(conversation=conversation, inbox_id=conversation.inbox_id, seq=seq, **fields)
+    rawsql.insert(message)  # every message: INSERT ... RETURNING without the SQL compiler
+    return message
 
 
 def touch(conversation: Conversation, *fields: str) -> None:

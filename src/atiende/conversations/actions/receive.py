@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from atiende.conversations import attachments as attachment_store
 from atiende.conversations.actions import protect
-from atiende.conversations.actions.common import append_message, lock
+from atiende.conversations.actions.common import append_message, lock, lock_where
 from atiende.conversations.models import (
     ACTIVE_STATUSES,
     Conversation,
@@ -40,17 +40,24 @@ class ReceiveResult:
     new_conversation: bool
 
 
-def receive_message(inbound: InboundMessage) -> ReceiveResult:
+def receive_message(
+    inbound: InboundMessage, *, checked_new: bool = False, contact: Contact | None = None
+) -> ReceiveResult:
     """Store an inbound message: contact by identity, conversation, message, attachments.
 
     One transaction; a second delivery with the same (inbox, external id) stores nothing new and
     returns the first one. Events reach agents after commit.
+
+    A channel that has just looked things up itself saves the repeat: `checked_new` when it
+    found no message with this external id (a concurrent duplicate still meets the unique
+    constraint and returns the first), `contact` when it found the contact that owns the
+    identity (`people.lookup.contact_for_identity`).
     """
     if not inbound.identity_value.strip():
         raise ActionError(_("The sender has no identity (email, visitor id, ...)."))
     if not (inbound.text.strip() or inbound.html.strip() or inbound.attachments):
         raise ActionError(_("The message is empty."))
-    if inbound.external_id:
+    if inbound.external_id and not checked_new:
         existing = _existing(inbound)
         if existing is not None:
             return existing
@@ -62,7 +69,7 @@ def receive_message(inbound: InboundMessage) -> ReceiveResult:
     masked = protect.mask_inbound(inbound)
     try:
         with transaction.atomic():
-            return _receive(masked)
+            return _receive(masked, contact)
     except IntegrityError:
         # A concurrent delivery of the same external id won the race: return its result.
         if inbound.external_id and (existing := _existing(inbound)) is not None:
@@ -81,10 +88,10 @@ def _existing(inbound: InboundMessage) -> ReceiveResult | None:
     return ReceiveResult(message, message.conversation, created=False, new_conversation=False)
 
 
-def _receive(masked: protect.Masked) -> ReceiveResult:
+def _receive(masked: protect.Masked, known: Contact | None) -> ReceiveResult:
     inbound = masked.inbound
-    inbox = Inbox.objects.select_related("default_team").get(pk=inbound.inbox_id)
-    contact = _find_or_create_contact(inbound)
+    inbox = Inbox.objects.get(pk=inbound.inbox_id)
+    contact = _find_or_create_contact(inbound, known)
     conversation, is_new = _find_or_open_conversation(inbox, contact, inbound)
     html = clean_html(inbound.html) if inbound.html else text_to_html(inbound.text[:MAX_TEXT])
     text = inbound.text[:MAX_TEXT] if inbound.text.strip() else html_to_text(html)
@@ -122,21 +129,26 @@ def _receive(masked: protect.Masked) -> ReceiveResult:
             # Subscribers of one channel (chat pushes) skip the others without a query.
             "channel": inbox.channel,
         },
+        # The stored message as is (its attachments would need a read: then none).
+        subject=None if inbound.attachments else message,
     )
     if masked.found:
         protect.protect_after_masking(conversation, contact, message.pk, masked)
     return ReceiveResult(message, conversation, created=True, new_conversation=is_new)
 
 
-def _find_or_create_contact(inbound: InboundMessage) -> Contact:
+def _find_or_create_contact(inbound: InboundMessage, known: Contact | None = None) -> Contact:
     value = normalize_identity(inbound.identity_kind, inbound.identity_value)[:255]
-    identity = (
-        ContactIdentity.objects.select_related("contact")
-        .filter(kind=inbound.identity_kind, value=value)
-        .first()
-    )
-    if identity is not None:
-        contact = surviving(identity.contact)
+    found = known
+    if found is None:
+        identity = (
+            ContactIdentity.objects.select_related("contact")
+            .filter(kind=inbound.identity_kind, value=value)
+            .first()
+        )
+        found = surviving(identity.contact) if identity is not None else None
+    if found is not None:
+        contact = found
         changed = []
         if inbound.name and not contact.name:
             contact.name = inbound.name[:200]
@@ -171,16 +183,15 @@ def _find_or_open_conversation(
     inbox: Inbox, contact: Contact, inbound: InboundMessage
 ) -> tuple[Conversation, bool]:
     if inbound.conversation_id is not None:
-        hinted = Conversation.objects.filter(
-            pk=inbound.conversation_id, contact=contact, inbox=inbox
-        ).first()
+        # Read under the lock at once: the usual case (an open conversation) takes one query.
+        hinted = lock_where(pk=inbound.conversation_id, contact=contact, inbox=inbox)
         if hinted is not None:
             if hinted.merged_into_id is not None:
-                hinted = Conversation.objects.get(pk=hinted.merged_into_id)
+                hinted = lock(Conversation(pk=hinted.merged_into_id))
             if hinted.status != Status.CLOSED:
-                return lock(hinted), False
+                return hinted, False
             if inbound.reopen_closed:
-                return _reopen(lock(hinted), contact), False
+                return _reopen(hinted, contact), False
             return _open(inbox, contact, inbound, follow_up_of=hinted), True
     if not inbound.new_conversation:
         current = (
@@ -226,7 +237,7 @@ def _open(
         inbox=inbox,
         contact=contact,
         subject=subject,
-        team=follow_up_of.team if follow_up_of else inbox.default_team,
+        team_id=follow_up_of.team_id if follow_up_of else inbox.default_team_id,
         language=(inbound.language or contact.language or inbox.language)[:10],
         follow_up_of=follow_up_of,
     )

@@ -92,6 +92,8 @@ def send_reply(
                 # Subscribers of one channel (chat pushes) skip the others without a query.
                 "channel": conversation.inbox.channel,
             },
+            # The stored message as is (its attachments would need a read: then none).
+            subject=None if files else message,
         )
         if conversation.assignee_id is None:
             from atiende.conversations.actions.manage import assign
