@@ -14,6 +14,7 @@ from atiende.accounts.models import Account, Invoice, Plan, Subscription
 from atiende.consent import grants
 from atiende.consent.models import Grant, GrantStatus
 from tests.accounts.conftest import AccountWorld, link_account
+from tests.accounts_ui.conftest import signed_in
 from tests.factories import Factory
 from tests.portal.helpers import sign_in
 
@@ -131,6 +132,31 @@ def test_the_access_page_answers_revokes_and_lists_every_use(
     assert "Viewed your activity log: errors only, 24h" in active
     assert "Revoke access" in active
     assert Grant.objects.get(pk=grant.pk).status == GrantStatus.REVOKED
+
+
+def test_the_agent_s_repeated_reads_show_once_with_a_count(
+    world: AccountWorld, customer: Client
+) -> None:
+    grant = grants.request_grant(
+        world.agent,
+        world.contact,
+        scope="activity",
+        duration=timedelta(hours=1),
+        reason="Songs stop",
+        conversation=world.conversation,
+    )
+    grants.approve_grant(world.contact, grant.pk)
+    agent = signed_in(world.agent)
+    for _reload in range(3):  # the panel reloading as the conversation moves
+        assert agent.get(f"/inbox/c/{world.conversation.pk}/account/access/").status_code == 200
+    agent.get(f"/inbox/c/{world.conversation.pk}/account/activity/?only_errors=on&window=7d")
+
+    page = customer.get("/portal/account/access/").content.decode()
+    mine = customer.get("/api/grants/mine").json()
+
+    assert page.count("Viewed your activity log") == 2  # all of it, and errors only
+    assert "(3 times, last at" in page
+    assert sorted(use["count"] for use in mine[0]["uses"]) == [1, 3]
 
 
 def test_the_access_page_denies(world: AccountWorld, customer: Client) -> None:

@@ -265,6 +265,71 @@ def test_every_use_is_logged_for_the_customer_without_refreshing_the_agents_page
     assert event.conversation_id is None
 
 
+def test_repeated_reads_share_a_row_while_every_action_gets_its_own(
+    agent: User, conversation: Conversation
+) -> None:
+    grant = ask(agent, conversation, scope="settings")
+    grants.approve_grant(conversation.contact, grant.pk)
+
+    for _reload in range(5):
+        grants.record_use(grant, "settings.read")
+    grants.record_use(grant, "activity.read", "errors only")  # another thing read
+    grants.record_use(grant, "settings.change", "add_family_member")
+    grants.record_use(grant, "settings.change", "add_family_member")
+
+    rows = sorted(GrantUse.objects.values_list("what", "detail", "count"))
+    assert rows == [
+        ("activity.read", "errors only", 1),
+        ("settings.change", "add_family_member", 1),
+        ("settings.change", "add_family_member", 1),
+        ("settings.read", "", 5),
+    ]
+    read = GrantUse.objects.get(what="settings.read")
+    assert read.last_at >= read.created_at
+    # Audit: one event per action, one per distinct read row.
+    assert Event.objects.filter(kind="consent.used").count() == 4
+
+
+def test_a_read_after_the_window_starts_a_new_row(
+    agent: User, conversation: Conversation, settings: Any
+) -> None:
+    settings.ATIENDE_GRANT_READ_DEDUP_SECONDS = 60
+    grant = ask(agent, conversation)
+    grants.approve_grant(conversation.contact, grant.pk)
+    grants.record_use(grant, "activity.read", "errors only")
+    GrantUse.objects.update(created_at=timezone.now() - timedelta(seconds=61))
+
+    grants.record_use(grant, "activity.read", "errors only")
+
+    assert list(GrantUse.objects.order_by("pk").values_list("count", flat=True)) == [1, 1]
+
+
+def test_with_no_window_every_read_is_its_own_row(
+    agent: User, conversation: Conversation, settings: Any
+) -> None:
+    settings.ATIENDE_GRANT_READ_DEDUP_SECONDS = 0
+    grant = ask(agent, conversation)
+    grants.approve_grant(conversation.contact, grant.pk)
+
+    grants.record_use(grant, "activity.read")
+    grants.record_use(grant, "activity.read")
+
+    assert GrantUse.objects.count() == 2
+
+
+def test_a_read_under_an_ended_grant_is_refused_not_counted(
+    agent: User, conversation: Conversation
+) -> None:
+    grant = ask(agent, conversation)
+    grants.approve_grant(conversation.contact, grant.pk)
+    grants.record_use(grant, "activity.read")
+    grants.revoke_grant(conversation.contact, grant.pk)
+
+    with pytest.raises(NotAllowed):
+        grants.record_use(grant, "activity.read")
+    assert GrantUse.objects.get().count == 1
+
+
 @pytest.mark.parametrize(
     "setting", ["email", "password", "2FA", "two-factor", "payout_address", "api_keys"]
 )

@@ -44,6 +44,9 @@ class GrantUseOut(Schema):
     what: str
     label: str
     detail: str
+    # Repeated reads of the same thing within a few minutes share an entry.
+    count: int
+    last_at: datetime
 
 
 class GrantOut(Schema):
@@ -103,7 +106,12 @@ def present_for_customer(grant: Grant) -> CustomerGrantOut:
         **present(grant).model_dump(),
         uses=[
             GrantUseOut(
-                at=use.created_at, what=use.what, label=use_label(use.what), detail=use.detail
+                at=use.created_at,
+                what=use.what,
+                label=use_label(use.what),
+                detail=use.detail,
+                count=use.count,
+                last_at=use.last_at,
             )
             for use in grant.uses.all()
         ],

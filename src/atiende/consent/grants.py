@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -345,18 +346,53 @@ def check_setting_changeable(setting: str) -> None:
         raise NotAllowed(_("This setting can only be changed by the customer."))
 
 
+DEFAULT_READ_WINDOW = 300
+
+
+def read_window() -> timedelta:
+    """Repeated reads of one thing within this window share a log row
+    (`ATIENDE_GRANT_READ_DEDUP_SECONDS`, 300; 0 logs every read on its own row)."""
+    return timedelta(
+        seconds=max(
+            0, int(getattr(settings, "ATIENDE_GRANT_READ_DEDUP_SECONDS", DEFAULT_READ_WINDOW))
+        )
+    )
+
+
 def record_use(grant: Grant, what: str, detail: str = "") -> GrantUse:
-    """Log one read or action under `grant` (the customer sees it in the portal).
+    """Log a read or an action under `grant` (the customer sees it in the portal).
 
     Re-checks that the grant is still in force, so nothing is done under a grant that ended
-    between the check and the use. No event on the conversation: a read must not refresh the
-    agent's page (which would read again).
+    between the check and the use. An action (anything but `*.read`) always gets its own row
+    and a `consent.used` audit event. A read of the same thing (`what` and `detail`) under the
+    same grant within `read_window()` of the row's first read is counted on that row (`count`,
+    `last_at`) instead: the agent's panel reloads as the conversation moves, and one line per
+    reload drowned what the customer needs to see. No event on the conversation: a read must
+    not make the agent's page read again.
     """
+    what, detail = what[:200], detail[:500]
     with transaction.atomic():
         current = Grant.objects.select_for_update().filter(pk=grant.pk).first()
         if current is None or not current.in_force():
             raise NotAllowed(_("This access has ended."))
-        use = GrantUse.objects.create(grant=current, what=what[:200], detail=detail[:500])
+        now = timezone.now()
+        window = read_window()
+        if what.endswith(".read") and window:
+            # The grant's row lock serialises concurrent reads: no two rows for one window.
+            same = (
+                GrantUse.objects.filter(
+                    grant=current, what=what, detail=detail, created_at__gte=now - window
+                )
+                .order_by("-created_at", "-id")
+                .first()
+            )
+            if same is not None:
+                GrantUse.objects.filter(pk=same.pk).update(count=F("count") + 1, last_at=now)
+                same.refresh_from_db()
+                return same
+        use = GrantUse.objects.create(
+            grant=current, what=what, detail=detail, created_at=now, last_at=now
+        )
         events.record(
             "consent.used",
             contact=current.contact,

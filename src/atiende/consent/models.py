@@ -127,10 +127,17 @@ class Grant(models.Model):
 
 
 class GrantUse(models.Model):
-    """One read or action under a grant, shown to the customer in the portal."""
+    """A read or an action under a grant, shown to the customer in the portal.
+
+    Every action is one row. Reads of the same thing (same `what` and `detail`) under the same
+    grant within a short window share a row: `count` says how many, from `created_at` to
+    `last_at` (`grants.record_use`).
+    """
 
     grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="uses")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_at = models.DateTimeField(_("last time"), default=timezone.now)
+    count = models.PositiveIntegerField(_("times"), default=1)
     what = models.CharField(_("what"), max_length=200)
     detail = models.CharField(_("detail"), max_length=500, blank=True)
 
@@ -141,3 +148,11 @@ class GrantUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.what}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.what.endswith(".read")
+
+    @property
+    def repeated(self) -> bool:
+        return self.count > 1
