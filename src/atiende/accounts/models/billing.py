@@ -95,6 +95,9 @@ class Subscription(models.Model):
     cancel_at_period_end = models.BooleanField(_("cancels at period end"), default=False)
     cancel_reason = models.CharField(_("cancellation reason"), max_length=40, blank=True)
     paused_until = models.DateTimeField(_("paused until"), null=True, blank=True)
+    # The moment renewals count calendar months or years from (so 31 Jan renews on 28 Feb and
+    # then 31 Mar, not 28 Mar); set by the first renewal, reset when the period moves otherwise.
+    billing_anchor = models.DateTimeField(_("billing anchor"), null=True, blank=True)
     # Bumped by every change: a change computed from an older version is refused (no lost update).
     version = models.PositiveIntegerField(default=0)
 
