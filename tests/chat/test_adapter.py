@@ -3,19 +3,24 @@ who has gone, or leaves a reply unread, gets it by email once, with a portal lin
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 
 from atiende.chat import presence
+from atiende.chat.extensions import conversation_visitors_group
 from atiende.chat.models import ChatWidget
 from atiende.conversations import actions
 from atiende.conversations.models import Conversation, Message
-from atiende.core import tasks
+from atiende.core import hooks, tasks
+from atiende.core.models import Event
 from atiende.people.models import Role
 from tests.chat.helpers import chat_widget, open_session
 from tests.factories import Factory
@@ -114,3 +119,59 @@ def test_an_anonymous_visitor_without_email_is_not_emailed(
     tasks.drain()
     assert mail.outbox == []
     assert Message.objects.get(seq=2, conversation=conversation).delivery_status == "sent"
+
+
+def frames_heard(channel: str) -> list[dict[str, Any]]:
+    """Every message the channel layer holds for `channel` (until half a second of silence)."""
+    layer = get_channel_layer()
+
+    async def collect() -> list[dict[str, Any]]:
+        heard = []
+        while True:
+            try:
+                heard.append(await asyncio.wait_for(layer.receive(channel), 0.5))
+            except TimeoutError:
+                return heard
+
+    return async_to_sync(collect)()
+
+
+def listen_to_visitors(conversation: Conversation) -> str:
+    layer = get_channel_layer()
+    channel: str = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(conversation_visitors_group(conversation.pk), channel)
+    return channel
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_is_pushed_once_after_commit_and_delivered_without_a_sending_mark(
+    widget: ChatWidget, factory: Factory
+) -> None:
+    _session, conversation = visitor_writes(widget)
+    channel = listen_to_visitors(conversation)
+    reply = actions.send_reply(factory.user(role=Role.ADMIN), conversation, text="On its way.")
+    tasks.run_pending()  # the delivery
+    pushed = [m["frame"] for m in frames_heard(channel) if m["type"] == "atiende.chat_message"]
+    # Pushed by the after-commit subscriber; the adapter does not push the same frame again.
+    assert [(frame["seq"], frame["text"]) for frame in pushed] == [(reply.seq, "On its way.")]
+    assert pushed[0]["direction"] == "outbound"
+    statuses = [
+        event.data["status"]
+        for event in Event.objects.filter(kind="message.delivery", conversation=conversation)
+    ]
+    assert statuses == ["sent"]  # no "sending" mark for a push that takes milliseconds
+    reply.refresh_from_db()
+    assert reply.delivery_status == "sent"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_subscribers_suspended_the_adapter_pushes_the_reply(
+    widget: ChatWidget, factory: Factory
+) -> None:
+    _session, conversation = visitor_writes(widget)
+    channel = listen_to_visitors(conversation)
+    with hooks.suspended():
+        reply = actions.send_reply(factory.user(role=Role.ADMIN), conversation, text="Late.")
+    tasks.run_pending()
+    pushed = [m["frame"] for m in frames_heard(channel) if m["type"] == "atiende.chat_message"]
+    assert [frame["seq"] for frame in pushed] == [reply.seq]

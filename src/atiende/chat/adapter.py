@@ -33,10 +33,11 @@ class ChatAdapter:
     capabilities = Capabilities(
         attachments=True, html=True, max_length=limits.MAX_TEXT * 25, typing=True
     )
-    # The outbox skips the "sending" mark (a push takes milliseconds; a retry pushes again)
-    # and the thread's external ids (chat replies are not threaded).
+    # The outbox skips the "sending" mark (a push takes milliseconds; a retry pushes again),
+    # and reads neither identity, thread nor attachments for it: the frame is built from the
+    # stored message, and only the ids and the contact's email are used here.
     instant = True
-    threads = False
+    reads_stored_message = True
 
     def verify_signature(self, inbox: Inbox, headers: dict[str, str], body: bytes) -> bool:
         # No provider calls in: visitors authenticate with session tokens (chat/sessions.py).

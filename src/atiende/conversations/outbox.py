@@ -30,20 +30,28 @@ DONE = frozenset({DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.
 DELIVERED_DIRECTIONS = frozenset({Direction.OUTBOUND, Direction.BOT})
 
 
-def build_outbound(message: Message, *, thread: bool = True) -> OutboundMessage:
-    """What the adapter needs; `thread=False` skips the thread's external ids (an adapter that
-    does not thread replies, e.g. chat, does not pay for reading them)."""
+def build_outbound(message: Message, *, full: bool = True) -> OutboundMessage:
+    """What the adapter needs. `full=False`, for an adapter that builds what it sends from the
+    stored message itself (chat: `reads_stored_message`), skips reading the recipient's
+    identity, the thread's external ids and the attachments, which it would not use."""
     conversation = message.conversation
     contact = conversation.contact
-    # Prefer the identity of the channel this conversation lives on.
-    identity = (
-        ContactIdentity.objects.filter(contact=contact)
-        .order_by("-verified", "id")
-        .filter(kind=_identity_kind_for(conversation.inbox.channel))
-        .first()
-    ) or ContactIdentity.objects.filter(contact=contact).order_by("id").first()
+    identity = None
+    if full:
+        # Prefer the identity of the channel this conversation lives on.
+        identity = (
+            ContactIdentity.objects.filter(contact=contact)
+            .order_by("-verified", "id")
+            .filter(kind=_identity_kind_for(conversation.inbox.channel))
+            .first()
+        ) or ContactIdentity.objects.filter(contact=contact).order_by("id").first()
     thread_ids: tuple[str, ...] = ()
-    if thread:
+    attachments: tuple[OutboundAttachment, ...] = ()
+    if full:
+        attachments = tuple(
+            OutboundAttachment(a.filename, a.content_type, a.file.path, a.size)
+            for a in Attachment.objects.filter(message=message)
+        )
         thread_ids = tuple(
             Message.objects.filter(conversation=conversation, seq__lt=message.seq)
             .exclude(external_id="")
@@ -51,10 +59,6 @@ def build_outbound(message: Message, *, thread: bool = True) -> OutboundMessage:
             .order_by("seq")
             .values_list("external_id", flat=True)
         )
-    attachments = tuple(
-        OutboundAttachment(a.filename, a.content_type, a.file.path, a.size)
-        for a in Attachment.objects.filter(message=message)
-    )
     return OutboundMessage(
         message_id=message.pk,
         idempotency_key=str(message.uuid),
@@ -119,10 +123,10 @@ def deliver_message(payload: dict[str, Any]) -> None:
         return
     # An adapter that sends in milliseconds and only pushes (chat: `instant`) skips the
     # "sending" mark: a crash before "sent" leaves the reply queued, and the retry pushes it
-    # again (visitors deduplicate frames by seq). One that does not thread replies
-    # (`threads = False`) skips reading the thread's external ids.
+    # again (visitors deduplicate frames by seq). One that builds what it sends from the stored
+    # message (`reads_stored_message`) gets the light outbound (see `build_outbound`).
     instant = bool(getattr(adapter, "instant", False))
-    outbound = build_outbound(message, thread=bool(getattr(adapter, "threads", True)))
+    outbound = build_outbound(message, full=not getattr(adapter, "reads_stored_message", False))
     if not instant:
         _set_status(message, DeliveryStatus.SENDING)
     try:

@@ -90,9 +90,8 @@ def _existing(inbound: InboundMessage) -> ReceiveResult | None:
 
 def _receive(masked: protect.Masked, known: Contact | None) -> ReceiveResult:
     inbound = masked.inbound
-    inbox = Inbox.objects.get(pk=inbound.inbox_id)
     contact = _find_or_create_contact(inbound, known)
-    conversation, is_new = _find_or_open_conversation(inbox, contact, inbound)
+    conversation, is_new, inbox = _find_or_open_conversation(contact, inbound)
     html = clean_html(inbound.html) if inbound.html else text_to_html(inbound.text[:MAX_TEXT])
     text = inbound.text[:MAX_TEXT] if inbound.text.strip() else html_to_text(html)
     message = append_message(
@@ -180,19 +179,23 @@ def _find_or_create_contact(inbound: InboundMessage, known: Contact | None = Non
 
 
 def _find_or_open_conversation(
-    inbox: Inbox, contact: Contact, inbound: InboundMessage
-) -> tuple[Conversation, bool]:
+    contact: Contact, inbound: InboundMessage
+) -> tuple[Conversation, bool, Inbox]:
+    """The conversation the message goes to (locked), whether it is new, and the inbox."""
     if inbound.conversation_id is not None:
-        # Read under the lock at once: the usual case (an open conversation) takes one query.
-        hinted = lock_where(pk=inbound.conversation_id, contact=contact, inbox=inbox)
+        # Read under the lock at once, with its inbox: the usual case (a chat visitor's open
+        # conversation) takes one query.
+        hinted = lock_where(pk=inbound.conversation_id, contact=contact, inbox_id=inbound.inbox_id)
         if hinted is not None:
+            inbox = hinted.inbox
             if hinted.merged_into_id is not None:
                 hinted = lock(Conversation(pk=hinted.merged_into_id))
             if hinted.status != Status.CLOSED:
-                return hinted, False
+                return hinted, False, inbox
             if inbound.reopen_closed:
-                return _reopen(hinted, contact), False
-            return _open(inbox, contact, inbound, follow_up_of=hinted), True
+                return _reopen(hinted, contact), False, inbox
+            return _open(inbox, contact, inbound, follow_up_of=hinted), True, inbox
+    inbox = Inbox.objects.get(pk=inbound.inbox_id)
     if not inbound.new_conversation:
         current = (
             Conversation.objects.filter(
@@ -205,8 +208,8 @@ def _find_or_open_conversation(
             .first()
         )
         if current is not None:
-            return lock(current), False
-    return _open(inbox, contact, inbound), True
+            return lock(current), False, inbox
+    return _open(inbox, contact, inbound), True, inbox
 
 
 def _reopen(conversation: Conversation, contact: Contact) -> Conversation:
