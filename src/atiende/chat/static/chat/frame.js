@@ -19,7 +19,7 @@
   var log = $("log"), panel = $("panel"), launcher = $("launcher"), text = $("text");
 
   var state = {
-    visitorToken: "", session: "", conversationId: null, lastSeq: 0,
+    visitorToken: "", session: "", statusKind: "", conversationId: null, lastSeq: 0,
     seen: {}, pending: [], socket: null, attempts: 0, open: false, unread: 0,
     identity: {}, pageUrl: "", parentOrigin: null, started: false, agentRead: 0,
     launcher: true, pingTimer: null, typingTimer: null, lastTyping: 0, readSent: 0,
@@ -159,7 +159,7 @@
     state.socket = socket;
     socket.onopen = function () {
       state.attempts = 0;
-      setStatus("");
+      if (state.statusKind === "connection") { setStatus(""); }
       frame({ type: "resume", last_seq: state.lastSeq });
       state.pending.forEach(function (item) { frame({ type: "message", client_id: item.client_id, text: item.text }); });
       clearInterval(state.pingTimer);
@@ -175,7 +175,7 @@
       clearInterval(state.pingTimer);
       if (state.socket !== socket) { return; }
       state.socket = null;
-      setStatus(S.offline_connection);
+      setStatus(S.offline_connection, "connection");
       var delay = Math.min(30000, 1000 * Math.pow(2, state.attempts)) * (0.75 + Math.random() / 2);
       state.attempts += 1;
       setTimeout(function () {
@@ -388,7 +388,12 @@
 
   function hideTyping() { $("typing").hidden = true; }
 
-  function setStatus(message) { $("status").textContent = message || ""; }
+  // The status line says one thing at a time; "kind" lets the socket clear only what it said
+  // itself (a reconnect must not wipe "we will write to you").
+  function setStatus(message, kind) {
+    $("status").textContent = message || "";
+    state.statusKind = message ? (kind || "info") : "";
+  }
 
   function showUnread() {
     var badge = $("badge");
