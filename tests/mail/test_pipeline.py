@@ -11,7 +11,7 @@ from django.utils import timezone
 from atiende.conversations.actions import send_reply
 from atiende.conversations.models import Conversation, DeliveryStatus, Message
 from atiende.core import tasks
-from atiende.core.models import Event, Task
+from atiende.core.models import Event, Task, TaskStatus
 from atiende.mail.models import BlockedSender, RawEmail, RawStatus
 from atiende.mail.pipeline import ingest, read_raw, retry_quarantined
 from atiende.people.models import Role
@@ -146,6 +146,52 @@ def test_poison_is_quarantined_after_three_attempts_and_can_be_retried(
     assert poison.status == RawStatus.PROCESSED
     assert poison.error == ""
     assert not retry_quarantined(poison)
+
+
+def test_one_task_processes_the_waiting_mail_and_a_failing_message_fails_alone(
+    factory: Factory,
+) -> None:
+    inbox = email_inbox(factory)
+    raws = [
+        ingest(
+            inbox,
+            mail(sender=f"c{n}@example.org", subject=f"Question {n}"),
+            source="upload",
+            source_key=f"upload:batch:{n}",
+        )
+        for n in range(11)
+    ]
+    poison = raws[5]
+    (Path(settings.MEDIA_ROOT) / str(poison.raw.name)).unlink()
+
+    assert tasks.run_pending(batch=1) == 1  # the first message's task takes all eleven
+
+    statuses = dict(RawEmail.objects.values_list("pk", "status"))
+    assert statuses.pop(poison.pk) == RawStatus.RECEIVED
+    assert set(statuses.values()) == {RawStatus.PROCESSED}
+    assert Conversation.objects.filter(inbox=inbox).count() == 10
+    pending = Task.objects.filter(name="mail_process", status=TaskStatus.PENDING)
+    assert list(pending.values_list("key", flat=True)) == [f"mail:{poison.pk}"]
+    poison.refresh_from_db()
+    assert poison.attempts == 1
+    assert poison.error == ""
+
+
+def test_mail_whose_batch_did_not_finish_is_processed_one_by_one(factory: Factory) -> None:
+    inbox = email_inbox(factory)
+    for n in range(3):
+        ingest(inbox, mail(sender=f"d{n}@example.org"), source="upload", source_key=f"u:{n}")
+    # What a worker killed during the batch leaves: the attempt was counted, nothing stored.
+    RawEmail.objects.update(attempts=1)
+
+    assert tasks.run_pending(batch=1) == 1
+
+    assert RawEmail.objects.filter(status=RawStatus.PROCESSED).count() == 1
+    tasks.drain()
+    assert list(RawEmail.objects.values_list("status", "attempts").distinct()) == [
+        (RawStatus.PROCESSED, 2)
+    ]
+    assert Message.objects.filter(inbox=inbox).count() == 3
 
 
 def test_blocked_address_and_domain_store_nothing_but_the_raw_copy(factory: Factory) -> None:

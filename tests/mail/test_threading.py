@@ -182,6 +182,66 @@ def test_arrival_order_does_not_matter(factory: Factory) -> None:
     assert Message.objects.filter(inbox=inbox).count() == 2
 
 
+def test_an_original_arriving_after_its_reply_joins_the_replys_conversation(
+    factory: Factory,
+) -> None:
+    inbox = email_inbox(factory)
+    # The reply, with a subject of its own, is processed before its original arrives.
+    reply = deliver(
+        inbox,
+        mail(
+            subject="Any news?",
+            message_id="<late-reply@example.org>",
+            in_reply_to="<late-orig@example.org>",
+            references="<late-orig@example.org>",
+        ),
+    )
+    original = deliver(inbox, mail(subject="Card blocked", message_id="<late-orig@example.org>"))
+
+    assert original.conversation_id == reply.conversation_id
+    assert Conversation.objects.filter(inbox=inbox).count() == 1
+    # Anything else from the same customer still opens its own conversation.
+    other = deliver(inbox, mail(subject="A new question", message_id="<other@example.org>"))
+    assert other.conversation_id != reply.conversation_id
+
+
+def test_an_original_and_its_earlier_reply_in_one_batch_share_a_conversation(
+    factory: Factory,
+) -> None:
+    inbox = email_inbox(factory)
+    reply = mail(
+        subject="Still waiting",
+        message_id="<batch-reply@example.org>",
+        references="<batch-orig@example.org>",
+    )
+    original = mail(subject="Refund", message_id="<batch-orig@example.org>")
+    ingest(inbox, reply, source="imap", source_key="imap:INBOX:2:1")
+    ingest(inbox, original, source="imap", source_key="imap:INBOX:2:2")
+    tasks.drain()
+
+    assert set(RawEmail.objects.values_list("status", flat=True)) == {RawStatus.PROCESSED}
+    assert Conversation.objects.filter(inbox=inbox).count() == 1
+
+
+def test_a_late_original_never_joins_another_contacts_reply(factory: Factory) -> None:
+    inbox = email_inbox(factory)
+    # Someone else names Ana's Message-ID before Ana's mail arrives.
+    intruder = deliver(
+        inbox,
+        mail(
+            sender="mallory@example.net",
+            subject="Fwd: something",
+            in_reply_to="<ana-late@example.org>",
+        ),
+    )
+    ana = deliver(
+        inbox, mail(sender="ana@example.org", subject="Hi", message_id="<ana-late@example.org>")
+    )
+
+    assert ana.conversation_id != intruder.conversation_id
+    assert ana.conversation.contact.email == "ana@example.org"
+
+
 def test_a_reply_to_a_closed_conversation_opens_a_linked_follow_up(factory: Factory) -> None:
     inbox = email_inbox(factory)
     first = deliver(inbox, mail(message_id="<c1@example.org>"))

@@ -22,14 +22,20 @@ from atiende.mail.models import AutoReply, BlockedSender
 from atiende.mail.types import ParsedEmail
 
 
-def is_blocked(inbox: Inbox, sender: str) -> bool:
-    """The sender's address or its domain (or a parent domain) is on the inbox's block list."""
+def block_patterns(sender: str) -> set[str]:
+    """The block-list entries that would refuse `sender`: the address, its domain (also as
+    `@domain`) and each parent domain."""
     address = sender.strip().lower()
     domain = address.rpartition("@")[2]
     patterns = {address, domain, f"@{domain}"}
     parts = domain.split(".")
     patterns.update(".".join(parts[index:]) for index in range(1, len(parts) - 1))
-    return BlockedSender.objects.filter(inbox=inbox, pattern__in=patterns).exists()
+    return patterns
+
+
+def is_blocked(inbox: Inbox, sender: str) -> bool:
+    """The sender's address or its domain (or a parent domain) is on the inbox's block list."""
+    return BlockedSender.objects.filter(inbox=inbox, pattern__in=block_patterns(sender)).exists()
 
 
 def recent_autoreplies(inbox: Inbox, sender: str) -> int:

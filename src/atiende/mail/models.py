@@ -146,3 +146,28 @@ class EmailInbox(Inbox):
         proxy = True
         verbose_name = _("email inbox")
         verbose_name_plural = _("email inboxes")
+
+
+class EmailReference(models.Model):
+    """A Message-ID that a stored mail named (In-Reply-To, References) and that no message of the
+    inbox had yet: a reply that arrived before its original. When the original arrives, it joins
+    the reply's conversation (same contact only)."""
+
+    inbox = models.ForeignKey(
+        "inboxes.Inbox", on_delete=models.CASCADE, related_name="+", verbose_name=_("inbox")
+    )
+    referenced = models.CharField(_("referenced Message-ID"), max_length=255)
+    message = models.ForeignKey(
+        "conversations.Message",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("message"),
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["inbox", "referenced"], name="mail_reference_lookup")]
+        verbose_name = _("email reference")
+        verbose_name_plural = _("email references")
+
+    def __str__(self) -> str:
+        return self.referenced

@@ -6,6 +6,16 @@ transaction stores the bytes and a `RawEmail` row under a unique (inbox, source_
 parses, applies the block list, records bounces, threads, and hands the message to
 `receive_message`. Anything unexpected retries; the third failure quarantines the raw email
 (I3): the queue moves on and an admin can retry it.
+
+Processing goes in batches: the task of one raw email takes every raw email of its inbox that
+waits (up to `BATCH_SIZE`, oldest first), parses them outside any transaction, then handles them
+in one transaction with a savepoint each, so a message that fails is rolled back alone and the
+others commit. What a batch needs (contacts, referenced messages, the block list, duplicates)
+is read once per batch; the tasks of the raw emails it handled are marked done in the same
+transaction. Before a batch starts, its raw emails' `attempts` are counted in a committed
+transaction: if the worker dies during the batch, nothing of it is kept, and each of those raw
+emails is then processed on its own (a message that kills the worker cannot take a batch down
+twice).
 """
 
 from __future__ import annotations
@@ -15,12 +25,15 @@ import logging
 import os
 import re
 import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,16 +42,24 @@ from atiende.conversations.actions import receive_message
 from atiende.conversations.models import DeliveryStatus, Direction, Message
 from atiende.core import events, masking, tasks
 from atiende.core.errors import ActionError
-from atiende.core.models import Event
+from atiende.core.models import Event, Task, TaskStatus
 from atiende.inboxes.contract import InboundAttachment, InboundMessage
 from atiende.inboxes.models import Inbox
 from atiende.mail import config, loops, threads
-from atiende.mail.models import RawEmail, RawStatus
+from atiende.mail.models import BlockedSender, EmailReference, RawEmail, RawStatus
+from atiende.mail.parse import MalformedEmail, parse_email
 from atiende.mail.types import ParsedEmail
 
 logger = logging.getLogger(__name__)
 
 TASK = "mail_process"
+BATCH_SIZE = 100  # raw emails per transaction
+# A batch stops taking messages after this long and commits: agents see a message only once its
+# batch committed.
+BATCH_SECONDS = 0.5
+# One task goes on with the next batch while mail waits, for at most this long (and a third of
+# its lease).
+TASK_SECONDS = 10.0
 
 
 def ingest(inbox: Inbox, raw: bytes, *, source: str, source_key: str) -> RawEmail:
@@ -117,22 +138,86 @@ def _give_up(payload: dict[str, Any], error: str) -> None:
 
 @tasks.task(TASK, on_give_up=_give_up)
 def process_task(payload: dict[str, Any]) -> None:
-    raw_email = RawEmail.objects.select_related("inbox").filter(pk=payload["raw_id"]).first()
-    if raw_email is None or raw_email.status != RawStatus.RECEIVED:
+    """Process this raw email, and with it the others of its inbox that wait (batches)."""
+    raw_id = int(payload["raw_id"])
+    row = RawEmail.objects.filter(pk=raw_id).values_list("status", "attempts", "inbox_id").first()
+    if row is None or row[0] != RawStatus.RECEIVED:
         return
-    RawEmail.objects.filter(pk=raw_email.pk).update(attempts=F("attempts") + 1)
-    raw_email.refresh_from_db(fields=["attempts"])
-    try:
-        process(raw_email)
-    except Quarantine as exc:
-        _finish(raw_email, RawStatus.QUARANTINED, error=str(exc))
-    except Exception as exc:
-        if raw_email.attempts < config.max_attempts():
-            raise
-        logger.exception(
-            "raw email %s quarantined after %d attempts", raw_email.pk, raw_email.attempts
-        )
-        _finish(raw_email, RawStatus.QUARANTINED, error=f"{type(exc).__name__}: {exc}")
+    _status, attempts, inbox_id = row
+    # Tried before (its batch failed, or a worker died in it): on its own from now on.
+    alone = attempts > 0
+    deadline = time.monotonic() + _task_seconds()
+    own_done = False
+    own_failure: Exception | None = None
+    while True:
+        size = _Pace.batch_size()
+        claimed = _claim(inbox_id, None if own_done else raw_id, alone=alone, size=size)
+        if not claimed:
+            break
+        handled, failures = process_batch(claimed)
+        if raw_id in handled or raw_id in failures:
+            own_done = True
+            own_failure = failures.get(raw_id)
+        if alone or len(claimed) < size or time.monotonic() > deadline:
+            break
+    if own_failure is not None:
+        raise own_failure  # the queue retries it with backoff
+    if not own_done and RawEmail.objects.filter(pk=raw_id, status=RawStatus.RECEIVED).exists():
+        # Another worker holds it right now: look again once that worker is done.
+        key = f"mail:{raw_id}:again:{secrets.token_hex(8)}"
+        tasks.enqueue(TASK, {"raw_id": raw_id}, key=key, delay=2)
+
+
+class _Pace:
+    """How long one message takes to process here, measured: a batch claims about what it can
+    handle in `BATCH_SECONDS`, so no raw email is read and parsed for nothing."""
+
+    seconds_per_message = 0.01
+
+    @classmethod
+    def batch_size(cls) -> int:
+        return max(1, min(BATCH_SIZE, int(BATCH_SECONDS / cls.seconds_per_message)))
+
+    @classmethod
+    def observe(cls, seconds: float, messages: int) -> None:
+        if messages:
+            cls.seconds_per_message = 0.7 * cls.seconds_per_message + 0.3 * (seconds / messages)
+
+
+def _task_seconds() -> float:
+    lease = settings.ATIENDE_TASK_LEASE_SECONDS or 120
+    return min(TASK_SECONDS, lease / 3)
+
+
+def _unlocked_ids(queryset: QuerySet[RawEmail]) -> list[int]:
+    """The ids of these rows, locked for this transaction; rows another worker holds are
+    skipped (PostgreSQL; SQLite has one writer at a time anyway)."""
+    if connection.features.has_select_for_update_skip_locked:
+        queryset = queryset.select_for_update(skip_locked=True)
+    return list(queryset.values_list("pk", flat=True))
+
+
+def _claim(inbox_id: int, own: int | None, *, alone: bool, size: int) -> list[int]:
+    """Count an attempt for the raw emails of the next batch (committed before it starts)."""
+    with transaction.atomic():
+        if alone:
+            if own is None:
+                return []
+            ids = _unlocked_ids(RawEmail.objects.filter(pk=own, status=RawStatus.RECEIVED))
+        else:
+            ids = _unlocked_ids(
+                RawEmail.objects.filter(
+                    inbox_id=inbox_id, status=RawStatus.RECEIVED, attempts=0
+                ).order_by("pk")[:size]
+            )
+            if own is not None and own not in ids:
+                mine = _unlocked_ids(
+                    RawEmail.objects.filter(pk=own, status=RawStatus.RECEIVED, attempts=0)
+                )
+                ids = sorted(mine + ids[: size - len(mine)])
+        if ids:
+            RawEmail.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1)
+    return ids
 
 
 def retry_quarantined(raw_email: RawEmail) -> bool:
@@ -145,20 +230,6 @@ def retry_quarantined(raw_email: RawEmail) -> bool:
             key = f"mail:{raw_email.pk}:retry:{secrets.token_hex(8)}"
             tasks.enqueue(TASK, {"raw_id": raw_email.pk}, key=key)
     return bool(updated)
-
-
-def _finish(
-    raw_email: RawEmail, status: str, *, error: str = "", message: Message | None = None
-) -> None:
-    fields: dict[str, Any] = {
-        "status": status,
-        "error": error[:5000],
-        "processed_at": timezone.now(),
-    }
-    if message is not None:
-        fields["message"] = message
-    RawEmail.objects.filter(pk=raw_email.pk).update(**fields)
-    raw_email.refresh_from_db()
 
 
 REDACTED_BODY = (
@@ -193,82 +264,249 @@ def redact_raw(raw_email: RawEmail) -> None:
     RawEmail.objects.filter(pk=raw_email.pk).update(size=path.stat().st_size)
 
 
-def parse(raw_email: RawEmail) -> ParsedEmail:
-    from atiende.mail.parse import MalformedEmail, parse_email
+@dataclass
+class _Item:
+    """One raw email of a batch: what parsing gave, then what became of it."""
 
+    raw_email: RawEmail
+    parsed: ParsedEmail | None = None
+    failure: Exception | None = None  # reading or parsing failed
+    status: str = ""
+    error: str = ""
+    message: Message | None = None
+    # Applied when the message's savepoint committed: later mails of the batch see it.
+    learn: Callable[[], None] | None = None
+
+    @property
+    def external_id(self) -> str:
+        message_id = self.parsed.message_id if self.parsed is not None else ""
+        return (message_id or f"sha256:{self.raw_email.sha256}")[:255]
+
+    def finish(self, status: str, error: str = "", message: Message | None = None) -> None:
+        self.status, self.error, self.message = status, error, message
+
+
+def _read(raw_email: RawEmail) -> _Item:
+    item = _Item(raw_email)
     try:
-        return parse_email(read_raw(raw_email))
+        item.parsed = parse_email(read_raw(raw_email))
     except MalformedEmail as exc:
-        raise Quarantine(_("Unreadable email: %s") % exc) from exc
+        item.failure = Quarantine(_("Unreadable email: %s") % exc)
+    except Exception as exc:  # e.g. the file vanished: retried like any processing error
+        item.failure = exc
+    return item
 
 
-def process(raw_email: RawEmail) -> None:
-    """Turn one stored raw email into a message (or a bounce, a block, a duplicate)."""
-    inbox = raw_email.inbox
-    parsed = parse(raw_email)
-    if parsed.message_id:
-        RawEmail.objects.filter(pk=raw_email.pk).update(message_id_header=parsed.message_id[:255])
+class _Batch:
+    """What the messages of one batch share: the inbox settings, the block-list entries and
+    duplicates among their senders and ids, the threading index, and the references to keep."""
+
+    def __init__(self, inbox: Inbox, items: Iterable[_Item]) -> None:
+        readable = [item for item in items if item.parsed is not None]
+        self.inbox = inbox
+        self.address = config.address(inbox)
+        self.reopen_closed = config.closed_reply(inbox) == "reopen"
+        self.auto_acknowledge = config.auto_acknowledge(inbox)
+        patterns: set[str] = set()
+        for item in readable:
+            assert item.parsed is not None
+            patterns |= loops.block_patterns(item.parsed.from_address)
+        self.blocked = (
+            set(
+                BlockedSender.objects.filter(inbox=inbox, pattern__in=patterns).values_list(
+                    "pattern", flat=True
+                )
+            )
+            if patterns
+            else set()
+        )
+        ids = [item.external_id for item in readable]
+        self.known_ids = set(
+            Message.objects.filter(inbox=inbox, external_id__in=ids)
+            .exclude(external_id="")  # lets SQLite use the (partial) unique index
+            .values_list("external_id", flat=True)
+        )
+        self.threads = threads.ThreadIndex(
+            inbox, [item.parsed for item in readable if item.parsed is not None]
+        )
+        self.last_event = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        self.references: list[EmailReference] = []
+
+    def is_blocked(self, sender: str) -> bool:
+        return bool(self.blocked & loops.block_patterns(sender))
+
+
+def process_batch(raw_ids: list[int]) -> tuple[set[int], dict[int, Exception]]:
+    """Process these claimed raw emails of one inbox: the ids handled (a message, a duplicate,
+    a block, a quarantine...) and the errors of those to retry."""
+    raw_emails = list(
+        RawEmail.objects.select_related("inbox")
+        .filter(pk__in=raw_ids, status=RawStatus.RECEIVED)
+        .order_by("pk")
+    )
+    if not raw_emails:
+        return set(), {}
+    items = [_read(raw_email) for raw_email in raw_emails]  # CPU only: before the transaction
+    failures: dict[int, Exception] = {}
+    done: list[_Item] = []
+    unreached: list[int] = []
+    started = time.monotonic()
+    with transaction.atomic():
+        # Another worker may have taken some of them meanwhile (PostgreSQL).
+        mine = set(
+            _unlocked_ids(
+                RawEmail.objects.filter(
+                    pk__in=[item.raw_email.pk for item in items], status=RawStatus.RECEIVED
+                )
+            )
+        )
+        items = [item for item in items if item.raw_email.pk in mine]
+        if not items:
+            return set(), {}
+        batch = _Batch(items[0].raw_email.inbox, items)
+        for item in items:
+            if done and time.monotonic() - started > BATCH_SECONDS:
+                unreached.append(item.raw_email.pk)
+                continue
+            try:
+                with transaction.atomic():
+                    _process(batch, item)
+            except Quarantine as exc:
+                item.finish(RawStatus.QUARANTINED, str(exc))
+            except Exception as exc:
+                attempts = item.raw_email.attempts
+                if attempts < config.max_attempts():
+                    logger.warning(
+                        "raw email %s failed (attempt %d): %r", item.raw_email.pk, attempts, exc
+                    )
+                    failures[item.raw_email.pk] = exc
+                    continue
+                logger.exception(
+                    "raw email %s quarantined after %d attempts", item.raw_email.pk, attempts
+                )
+                item.finish(RawStatus.QUARANTINED, f"{type(exc).__name__}: {exc}")
+            else:
+                if item.learn is not None:
+                    item.learn()
+            done.append(item)
+        _complete(batch, done)
+        _Pace.observe(time.monotonic() - started, len(done))
+        if unreached:
+            # Not tried at all: their attempt does not count.
+            RawEmail.objects.filter(pk__in=unreached).update(attempts=F("attempts") - 1)
+    return {item.raw_email.pk for item in done}, failures
+
+
+def _complete(batch: _Batch, done: list[_Item]) -> None:
+    """Record the batch's outcome: raw email rows, redactions, references, finished tasks."""
+    if not done:
+        return
+    masked = {
+        data.get("message_id")
+        for data in Event.objects.filter(
+            kind="message.secret_masked", pk__gt=batch.last_event
+        ).values_list("data", flat=True)
+        if isinstance(data, dict)
+    }
+    now = timezone.now()
+    for item in done:
+        raw_email = item.raw_email
+        raw_email.status = item.status
+        raw_email.error = item.error[:5000]
+        raw_email.processed_at = now
+        if item.message is not None:
+            raw_email.message = item.message
+        if item.parsed is not None and item.parsed.message_id:
+            raw_email.message_id_header = item.parsed.message_id[:255]
+    RawEmail.objects.bulk_update(
+        [item.raw_email for item in done],
+        ["status", "error", "processed_at", "message", "message_id_header"],
+    )
+    for item in done:
+        if item.message is not None and item.message.pk in masked:
+            redact_raw(item.raw_email)
+    if batch.references:
+        EmailReference.objects.bulk_create(batch.references)
+    # Their tasks have nothing left to do (the running ones see the status and return).
+    Task.objects.filter(
+        key__in=[f"mail:{item.raw_email.pk}" for item in done], status=TaskStatus.PENDING
+    ).update(status=TaskStatus.DONE, finished_at=now, locked_until=None)
+
+
+def _process(batch: _Batch, item: _Item) -> None:
+    """Turn one raw email into a message (or a bounce, a block, a duplicate)."""
+    if item.failure is not None:
+        raise item.failure
+    parsed = item.parsed
+    assert parsed is not None
+    inbox = batch.inbox
     sender = parsed.from_address.strip().lower()
     if not sender or "@" not in sender:
         raise Quarantine(_("The email has no sender address."))
-    if loops.is_blocked(inbox, sender):
-        _finish(raw_email, RawStatus.BLOCKED, error=_("Sender on the block list."))
+    if batch.is_blocked(sender):
+        item.finish(RawStatus.BLOCKED, _("Sender on the block list."))
         return
     if parsed.is_report:
-        _finish(raw_email, RawStatus.IGNORED, error=record_bounce(inbox, parsed))
+        item.finish(RawStatus.IGNORED, record_bounce(inbox, parsed))
         return
-    if sender == config.address(inbox):
-        _finish(raw_email, RawStatus.IGNORED, error=_("Sent from this inbox's own address."))
+    if sender == batch.address:
+        item.finish(RawStatus.IGNORED, _("Sent from this inbox's own address."))
         return
-    external_id = parsed.message_id or f"sha256:{raw_email.sha256}"
-    if Message.objects.filter(inbox=inbox, external_id=external_id[:255]).exists():
-        _finish(raw_email, RawStatus.DUPLICATE, error=_("This Message-ID arrived before."))
+    external_id = item.external_id
+    if external_id in batch.known_ids:
+        item.finish(RawStatus.DUPLICATE, _("This Message-ID arrived before."))
         return
-    with transaction.atomic():
-        thread = threads.find_conversation(inbox, parsed)
-        attachments, refused = _attachments(parsed)
-        text = parsed.text
-        if refused:
-            text = "\n\n".join([text, *refused]).strip()
-        if not (text.strip() or parsed.html.strip() or attachments):
-            text = parsed.subject or _("(empty message)")
-        try:
-            result = receive_message(
-                InboundMessage(
-                    inbox_id=inbox.pk,
-                    identity_kind="email",
-                    identity_value=sender,
-                    email=sender,
-                    name=parsed.from_name,
-                    text=text,
-                    html=parsed.html,
-                    external_id=external_id,
-                    subject=parsed.subject,
-                    language=parsed.language,
-                    sent_at=parsed.date,
-                    attachments=attachments,
-                    conversation_id=thread.pk if thread else None,
-                    new_conversation=thread is None,
-                    reopen_closed=config.closed_reply(inbox) == "reopen",
-                    metadata={"full_text": parsed.full_text, "raw_email_id": raw_email.pk},
-                )
+    thread = batch.threads.find(parsed)
+    attachments, refused = _attachments(parsed)
+    text = parsed.text
+    if refused:
+        text = "\n\n".join([text, *refused]).strip()
+    if not (text.strip() or parsed.html.strip() or attachments):
+        text = parsed.subject or _("(empty message)")
+    try:
+        result = receive_message(
+            InboundMessage(
+                inbox_id=inbox.pk,
+                identity_kind="email",
+                identity_value=sender,
+                email=sender,
+                name=parsed.from_name,
+                text=text,
+                html=parsed.html,
+                external_id=external_id,
+                subject=parsed.subject,
+                language=parsed.language,
+                sent_at=parsed.date,
+                attachments=attachments,
+                conversation_id=thread,
+                new_conversation=thread is None,
+                reopen_closed=batch.reopen_closed,
+                metadata={"full_text": parsed.full_text, "raw_email_id": item.raw_email.pk},
             )
-        except ActionError as exc:
-            raise Quarantine(exc.detail) from exc
-        if not result.created:
-            _finish(raw_email, RawStatus.DUPLICATE, error=_("This Message-ID arrived before."))
-            return
-        _finish(raw_email, RawStatus.PROCESSED, message=result.message)
-        if Event.objects.filter(
-            kind="message.secret_masked", data__message_id=result.message.pk
-        ).exists():
-            redact_raw(raw_email)
-        if (
-            result.new_conversation
-            and config.auto_acknowledge(inbox)
-            and loops.may_autoreply(inbox, parsed)
-        ):
-            loops.acknowledge(result.conversation, sender)
+        )
+    except ActionError as exc:
+        raise Quarantine(exc.detail) from exc
+    if not result.created:
+        item.finish(RawStatus.DUPLICATE, _("This Message-ID arrived before."))
+        return
+    item.finish(RawStatus.PROCESSED, message=result.message)
+    if result.new_conversation and batch.auto_acknowledge and loops.may_autoreply(inbox, parsed):
+        loops.acknowledge(result.conversation, sender)
+
+    def learn() -> None:
+        batch.known_ids.add(external_id)
+        unknown = batch.threads.learn(
+            parsed,
+            contact_id=result.conversation.contact_id,
+            conversation=result.conversation,
+            external_id=external_id,
+        )
+        batch.references += [
+            EmailReference(inbox=inbox, referenced=referenced[:255], message=result.message)
+            for referenced in unknown
+        ]
+
+    item.learn = learn
 
 
 def _attachments(parsed: ParsedEmail) -> tuple[tuple[InboundAttachment, ...], list[str]]:
