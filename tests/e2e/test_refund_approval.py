@@ -79,6 +79,17 @@ print(json.dumps({
 """
 
 
+EXPIRE_APPROVALS = """
+import json
+from datetime import timedelta
+from django.utils import timezone
+from atiende.accounts.models import ApprovalRequest
+print(json.dumps({"expired": ApprovalRequest.objects.update(
+    expires_at=timezone.now() - timedelta(minutes=1)
+)}))
+"""
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     with server_database(tmp_path) as env, running_server(env, tmp_path, seed=SEED) as running:
@@ -123,3 +134,35 @@ def test_a_refund_above_the_agents_limit_is_approved_by_a_supervisor(server: Ser
             timeout=TIMEOUT_MS
         )
         assert violations == []
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("browser")
+def test_an_expired_approval_cannot_be_approved_and_the_agent_sees_why(server: Server) -> None:
+    conversation_url = f"{server.url}/inbox/c/{server.seeded['conversation']}/"
+    with chromium() as browser:
+        agent = sign_in(browser, server, "ana")
+        agent.goto(conversation_url)
+        panel = agent.locator("#account-panel")
+        panel.get_by_role("button", name="Refund").click()
+        form = agent.locator("#account-action")
+        form.get_by_label("Amount in cents (empty: what is left)").fill("16191")
+        form.get_by_label("Reason").fill("Charged yearly by mistake")
+        form.get_by_role("button", name="Preview").click()
+        form.get_by_role("button", name="Send for approval").click()
+        expect(form.get_by_text("Sent for supervisor approval")).to_be_visible(timeout=TIMEOUT_MS)
+        # Nobody decided in time (ATIENDE_APPROVAL_MAX_AGE).
+        assert server.shell(EXPIRE_APPROVALS) == {"expired": 1}
+
+        supervisor = sign_in(browser, server, "sol")
+        supervisor.goto(f"{server.url}/inbox/approvals/")
+        row = supervisor.locator(".approval").first
+        expect(row.locator(".badge-expired")).to_have_text("Expired")
+        expect(row).to_contain_text("no supervisor decided within 48 hours")
+        expect(row.get_by_role("button", name="Approve")).to_have_count(0)
+
+        assert server.shell(COUNT_REFUNDS) == {"refunds": [], "approvals": ["expired"]}
+        # The agent's open conversation says why, without a reload.
+        expect(
+            agent.locator("#timeline").get_by_text("no supervisor decided within 48 hours").first
+        ).to_be_visible(timeout=TIMEOUT_MS)
