@@ -67,7 +67,7 @@ def test_delivery_ticks_reach_only_the_sockets_watching_the_conversation(
             created = await next_of(communicator, "event")
             assert created["kind"] == "message.created"
         await database_sync_to_async(tasks.drain)()
-        kinds = []
+        kinds: list[str] = []
         while len(kinds) < 5:
             event = await next_of(watching, "event")
             kinds.append(event["kind"])
@@ -75,7 +75,7 @@ def test_delivery_ticks_reach_only_the_sockets_watching_the_conversation(
                 break
         assert "message.delivery" in kinds
         # The other socket hears the assignment and status change of the reply, not the tick.
-        others = []
+        others: list[str | None] = []
         while True:
             try:
                 others.append((await elsewhere.receive_json_from(timeout=0.5)).get("kind"))
