@@ -1,10 +1,17 @@
 """Websocket consumers: live updates, presence and typing for agents.
 
 `InboxConsumer` (ws/inbox/) listens to the "inbox" group, where every event is published after
-commit, and forwards to the browser only the events of conversations the agent may see, checked
-against the database at the moment of delivery (a team change or a deactivation takes effect
-at once). A browser "watches" one conversation at a time: it then hears who else is viewing or
-typing there (collision detection). Works with the in-process channel layer and channels-redis.
+commit, and forwards to the browser only the events of conversations the agent may see. The
+socket keeps what decides that (`Visibility`: the agent's active flag, role and teams; each
+recently seen conversation's team and assignee) for `VISIBILITY_SECONDS`, so an event costs
+neither a query nor a thread hop; an event that may move a conversation (`conversation.*`,
+`routing.*`) drops that conversation's entry before it is decided, so a transfer takes effect at
+once, and a deactivation or team change of the agent within seconds. What is forwarded is only a
+kind and a conversation id: the content is fetched by a request, checked then. Delivery ticks
+(`message.delivery`) are published to the conversation's group only and forwarded only to the
+socket that has that conversation open. A browser "watches" one conversation at a time: it then
+hears who else is viewing or typing there (collision detection). Works with the in-process
+channel layer and channels-redis.
 
 The socket also carries the agent's live-chat work: it joins the groups of the agent's assigned
 open chats (to hear the visitors typing), its own `agent-<id>` group (chats routed or
