@@ -53,13 +53,13 @@ test: lint system-packages test-sqlite test-postgres
 
 test-sqlite: install system-packages
 	@echo "== tests on SQLite, in-process channel layer =="
-	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -q -n 2 --dist loadgroup
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -q -n 2 --dist loadgroup --durations=15
 
 test-postgres: install system-packages
 	@bash scripts/check-services.sh "$(PG_URL)" "$(REDIS_TEST_URL)"; rc=$$?; \
 	if [ $$rc = 3 ]; then exit 0; elif [ $$rc != 0 ]; then exit $$rc; fi; \
 	echo "== tests on PostgreSQL + Redis (scale-out mode) =="; \
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -q -n 2 --dist loadgroup
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -q -n 2 --dist loadgroup --durations=15
 
 bench: install
 	$(PY) bench/run_all.py
