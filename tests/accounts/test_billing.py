@@ -5,16 +5,19 @@ payments, cancellations at period end, free plans, catching up, and exactly once
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from atiende.accounts import reads
+from atiende.accounts import actions, psp, reads
 from atiende.accounts.builtin.billing import add_months, renew_due
 from atiende.accounts.models import (
     Charge,
@@ -27,8 +30,8 @@ from atiende.accounts.models import (
     SubscriptionStatus,
 )
 from atiende.accounts.tasks import renew_subscriptions_task
-from atiende.core.models import Task
-from tests.accounts.conftest import AccountWorld
+from atiende.core.models import Event, Task
+from tests.accounts.conftest import AccountWorld, key
 from tests.helpers import process_env
 
 NOW = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)
@@ -198,6 +201,34 @@ def test_an_expired_card_leaves_the_invoice_unpaid_and_the_subscription_past_due
     [next_renewal] = renew_due(add_months(end, 1) + timedelta(minutes=1))
     assert next_renewal.outcome == "paid"
     assert Subscription.objects.get(account=world.account).status == SubscriptionStatus.ACTIVE
+
+
+def test_a_new_card_from_the_payment_link_pays_what_failed(
+    world: AccountWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    PaymentMethod.objects.filter(account=world.account).update(exp_year=2020)
+    Credit.objects.create(account=world.account, amount=99, remaining=99, currency="USD")
+    due(world, timezone.now() - timedelta(hours=1))
+    [renewal] = renew_due()
+    assert (renewal.outcome, renewal.charged) == ("failed", 1000)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.do_send_payment_link(
+            world.agent, world.contact, idempotency_key=key(), conversation=world.conversation
+        )
+    token = re.search(r"/account/link/([A-Za-z0-9_-]{43})/", str(mail.outbox[-1].body))
+    assert token is not None
+    card = psp.tokenise("5555 5555 5555 4444", 4, timezone.now().year + 3, "123")
+
+    link = actions.update_payment_method(token.group(1), card_token=card, customer=world.contact)
+
+    assert link.paid_invoices == [renewal.invoice]
+    invoice = Invoice.objects.get(number=renewal.invoice)
+    assert invoice.status == "paid"
+    paid = invoice.charges.get(status="succeeded")
+    assert (paid.amount, paid.card) == (1000, "Mastercard •••• 4444")  # the credit stays used
+    assert Subscription.objects.get(account=world.account).status == SubscriptionStatus.ACTIVE
+    event = Event.objects.get(kind="account.payment_method_updated")
+    assert event.data["paid_invoices"] == [renewal.invoice]
 
 
 def test_cancelled_at_period_end_ends_without_a_charge(world: AccountWorld) -> None:

@@ -100,6 +100,9 @@ def test_the_payment_link_updates_the_card_once_for_its_owner(
     assert "4000056655665556" not in str(list(PspToken.objects.values()))
     with pytest.raises(Conflict, match="already been used"):
         actions.update_payment_method(token, card_token=card, customer=world.contact)
+    for _reload in range(3):  # reloading a spent link (or a mail scanner) is audited once
+        with pytest.raises(Conflict, match="already been used"):
+            actions.open_link(token)
     refusals = Event.objects.filter(kind="account.payment_link_refused")
     assert sorted(event.data["reason"] for event in refusals) == [
         "not_owner",

@@ -14,13 +14,16 @@ from django.test import Client
 from django.utils import timezone
 
 from atiende.accounts.actions import do_freeze_withdrawals, do_send_payment_link
+from atiende.accounts.builtin.billing import renew_due
 from atiende.accounts.models import (
     Account,
     AccountKind,
     ApprovalRequest,
     CryptoTransaction,
+    Invoice,
     PaymentMethod,
     SecureLink,
+    Subscription,
 )
 from atiende.accounts.policy import approve_request
 from atiende.core.models import Event
@@ -260,3 +263,21 @@ def test_the_freeze_action_is_not_done_directly(world: AccountWorld, exchange: A
     )
     assert outcome.status == "pending_approval"
     assert not Account.objects.get(pk=exchange.pk).withdrawals_frozen
+
+
+def test_the_new_card_pays_the_unpaid_renewal_and_says_so(
+    world: AccountWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    PaymentMethod.objects.filter(account=world.account).update(exp_year=2020)
+    Subscription.objects.filter(account=world.account).update(
+        current_period_end=timezone.now() - timedelta(hours=1)
+    )
+    [renewal] = renew_due()
+    url = send_link(world, django_capture_on_commit_callbacks, number=3)
+    customer = Client()
+    sign_in(customer, "maya@example.test")
+
+    saved = customer.post(url, CARD)
+
+    assert "it paid your unpaid invoices" in saved.content.decode()
+    assert Invoice.objects.get(number=renewal.invoice).status == "paid"

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from atiende.accounts import psp
 from atiende.accounts.actions import texts
+from atiende.accounts.builtin.billing import settle_open_invoices
 from atiende.accounts.models import (
     Account,
     AccountAction,
@@ -49,6 +50,7 @@ from atiende.accounts.models import (
 from atiende.accounts.types import Outcome
 from atiende.core import events
 from atiende.core.errors import ActionError, Conflict, NotAllowed, NotFound
+from atiende.core.models import Event
 from atiende.people.lookup import surviving
 from atiende.people.models import Contact, ContactIdentity, IdentityKind
 
@@ -191,9 +193,23 @@ def _audit(link: SecureLink, kind: str, data: dict[str, Any], *, customer: bool 
         )
 
 
+REFUSAL_QUIET = timedelta(minutes=5)
+
+
 def refused(link: SecureLink, reason: str) -> None:
     """Audit a refused attempt on a payment link (`used`, `expired`, `not_owner`,
-    `not_verified`, `wrong_code`)."""
+    `not_verified`, `wrong_code`): once per link and reason every few minutes, so reloading a
+    spent link (or a mail scanner) does not flood the timeline; wrong codes always count."""
+    if reason != "wrong_code" and (
+        Event.objects.filter(
+            kind="account.payment_link_refused",
+            contact=link.contact,
+            created_at__gte=timezone.now() - REFUSAL_QUIET,
+            data__link_id=link.pk,
+            data__reason=reason,
+        ).exists()
+    ):
+        return
     _audit(link, "account.payment_link_refused", {"reason": reason})
 
 
@@ -355,12 +371,19 @@ def update_payment_method(token: str, *, card_token: str, customer: Contact | No
             exp_month=card.exp_month,
             exp_year=card.exp_year,
         )
+        # What failed for want of a card is paid with the new one.
+        link.paid_invoices = settle_open_invoices(account)
         events.record(
             "account.payment_method_updated",
             conversation=link.action.conversation if link.action else None,
             contact=link.contact,
             actor_contact=link.contact,
-            data={"brand": card.brand, "last4": card.last4, "link_id": link.pk},
+            data={
+                "brand": card.brand,
+                "last4": card.last4,
+                "link_id": link.pk,
+                "paid_invoices": link.paid_invoices,
+            },
         )
     return link
 

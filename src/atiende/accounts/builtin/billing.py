@@ -16,7 +16,9 @@ worker that was down catches up, at most `MAX_CATCH_UP` periods per subscription
   renewal tries again);
 - `cancel_at_period_end`: the subscription ends (`canceled`) instead, nothing is charged;
   cancelled subscriptions never renew; a pause that is over ends with the renewal;
-- a free plan (price 0) moves to the next period without an invoice.
+- a free plan (price 0) moves to the next period without an invoice;
+- when the customer saves a new card (the payment link), `settle_open_invoices` pays what
+  failed on the unpaid invoices with it and a `past_due` subscription is `active` again.
 
 Each renewal runs in one transaction under the account's row lock and is idempotent: it writes
 a `ProviderReceipt` keyed by the subscription and the end of the period it renews, and moves
@@ -38,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from atiende.accounts.builtin.writes import _bump, locked_account
 from atiende.accounts.models import (
+    Account,
     Charge,
     ChargeStatus,
     Credit,
@@ -285,3 +288,45 @@ def renew_due(now: datetime | None = None, *, limit: int = 1000) -> list[Renewal
     for subscription in due:
         done.extend(renew_subscription(subscription, now))
     return done
+
+
+def settle_open_invoices(account: Account, now: datetime | None = None) -> list[str]:
+    """Pay the account's unpaid invoices with its (new) default card; their numbers.
+
+    Call inside the transaction that saved the card. What is paid is what failed (the credit
+    applied at renewal stays applied); a `past_due` subscription with nothing left unpaid
+    becomes `active`.
+    """
+    now = now or timezone.now()
+    method = PaymentMethod.objects.filter(account=account).first()
+    if method is None or method.expired:
+        return []
+    paid: list[str] = []
+    for invoice in Invoice.objects.filter(account=account, status=InvoiceStatus.OPEN).order_by(
+        "issued_at", "pk"
+    ):
+        failed = invoice.charges.filter(status=ChargeStatus.FAILED).order_by("-created_at").first()
+        amount = failed.amount if failed is not None else invoice.amount
+        if not Invoice.objects.filter(pk=invoice.pk, status=InvoiceStatus.OPEN).update(
+            status=InvoiceStatus.PAID
+        ):
+            continue
+        Charge.objects.create(
+            account=account,
+            external_id=f"ch_settle_{invoice.pk}_{now:%Y%m%d%H%M%S%f}",
+            amount=amount,
+            currency=invoice.currency,
+            description=invoice.description,
+            card=str(method),
+            invoice=invoice,
+            created_at=now,
+        )
+        paid.append(invoice.number)
+    subscription = Subscription.objects.filter(account=account).first()
+    if (
+        subscription is not None
+        and subscription.status == SubscriptionStatus.PAST_DUE
+        and not Invoice.objects.filter(account=account, status=InvoiceStatus.OPEN).exists()
+    ):
+        _bump(subscription, status=SubscriptionStatus.ACTIVE)
+    return paid

@@ -150,6 +150,9 @@ class SecureLink(models.Model):
     code_sent_at = models.DateTimeField(null=True, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
 
+    # Set by `update_payment_method`: the unpaid invoices the new card paid.
+    paid_invoices: list[str] = []  # replaced per instance, never mutated
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("secure link")

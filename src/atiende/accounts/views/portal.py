@@ -261,17 +261,18 @@ def _payment_link(request: HttpRequest, link: SecureLink, token: str) -> HttpRes
             form.cleaned_data["exp_year"],
             form.cleaned_data["cvc"],
         )
-        update_payment_method(token, card_token=card_token, customer=customer)
+        updated = update_payment_method(token, card_token=card_token, customer=customer)
     except ActionError as exc:
         context["error"] = exc.detail
         # The typed card number is never sent back into the page.
         context["form"] = CardForm()
         return render(request, "accounts/portal/link.html", context, status=exc.status_code)
-    return render(
-        request,
-        "accounts/portal/link_done.html",
-        {"detail": _("Your card was updated. Thank you!")},
+    done = (
+        _("Your card was updated, and it paid your unpaid invoices. Thank you!")
+        if updated.paid_invoices
+        else _("Your card was updated. Thank you!")
     )
+    return render(request, "accounts/portal/link_done.html", {"detail": done})
 
 
 @require_http_methods(["GET", "POST"])
