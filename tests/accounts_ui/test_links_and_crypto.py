@@ -281,3 +281,24 @@ def test_the_new_card_pays_the_unpaid_renewal_and_says_so(
 
     assert "it paid your unpaid invoices" in saved.content.decode()
     assert Invoice.objects.get(number=renewal.invoice).status == "paid"
+
+
+def test_from_the_sidebar_the_agent_previews_and_sends_the_link_without_ever_seeing_it(
+    world: AccountWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    agent = signed_in(world.agent)
+    base = f"/inbox/c/{world.conversation.pk}/account/actions/send_payment_link/"
+
+    preview = agent.post(f"{base}preview/", {}).content.decode()
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', preview)
+    assert key is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        result = agent.post(f"{base}confirm/", {"idempotency_key": key.group(1)}).content.decode()
+
+    assert "emailed to m•••@example.test only" in preview
+    assert "We sent a secure link to update your payment method to m•••@example.test" in preview
+    [email] = [message for message in mail.outbox if LINK.search(str(message.body))]
+    token = token_in(str(email.body))
+    assert token not in result
+    assert LINK.search(result) is None
+    assert token not in agent.get(world.conversation.get_absolute_url()).content.decode()
