@@ -181,6 +181,8 @@ def cancel(request: HttpRequest, contact: Contact) -> HttpResponse:
 
 # The payment links this browser session proved it may use with an emailed code.
 VERIFIED_LINKS = "atiende_verified_payment_links"
+# The payment links this session opened signed in as their owner (audited once).
+SEEN_SIGNED_IN = "atiende_payment_links_opened_signed_in"
 
 
 def _verified_customer(request: HttpRequest, link: SecureLink) -> Contact | None:
@@ -240,10 +242,10 @@ def _payment_link(request: HttpRequest, link: SecureLink, token: str) -> HttpRes
             )
         return _verify_step(request, link, token)
     if request.method != "POST" and signed_in is not None:
-        seen = request.session.get(VERIFIED_LINKS) or []
-        if link.pk not in seen:
+        seen = request.session.get(SEEN_SIGNED_IN) or []
+        if link.pk not in seen:  # audited once per browser session, not on every reload
             links.portal_verified(link)
-            request.session[VERIFIED_LINKS] = [*seen, link.pk][-20:]
+            request.session[SEEN_SIGNED_IN] = [*seen, link.pk][-20:]
     form = CardForm(request.POST if step == "card" else None)
     context: dict[str, Any] = {"link": link, "card": True, "form": form}
     if link.handoff_url:
