@@ -302,3 +302,25 @@ def test_from_the_sidebar_the_agent_previews_and_sends_the_link_without_ever_see
     assert token not in result
     assert LINK.search(result) is None
     assert token not in agent.get(world.conversation.get_absolute_url()).content.decode()
+
+
+def test_the_signed_in_customer_asks_for_a_card_link_in_the_portal(
+    world: AccountWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    customer = Client()
+    sign_in(customer, "maya@example.test")
+
+    page = customer.get("/portal/account/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = customer.post("/portal/account/card/", follow=True).content.decode()
+    again = customer.post("/portal/account/card/", follow=True).content.decode()
+    [email] = [message for message in mail.outbox if LINK.search(str(message.body))]
+    url = f"/portal/account/link/{token_in(str(email.body))}/"
+    form = customer.get(url).content.decode()  # signed in as the owner: straight to the form
+
+    assert "Update your card" in page
+    assert "We sent a secure link to update your payment method to m•••@example.test" in asked
+    assert "We emailed you a link a moment ago" in again
+    assert SecureLink.objects.count() == 1
+    assert email.to == ["maya@example.test"]
+    assert "Card number" in form

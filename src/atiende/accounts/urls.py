@@ -32,6 +32,7 @@ urlpatterns: list[Any] = [
     path("portal/account/invoices/<str:invoice_id>/", portal.invoice, name="portal_invoice"),
     path("portal/account/plan/", portal.change_plan, name="portal_change_plan"),
     path("portal/account/cancel/", portal.cancel, name="portal_cancel"),
+    path("portal/account/card/", portal.update_card, name="portal_update_card"),
     path("portal/account/link/<str:token>/", portal.secure_link, name="link"),
     path("portal/account/access/", portal_grants.grant_list, name="portal_grants"),
     path(

@@ -11,12 +11,14 @@ id from the request. `/portal/account/link/<token>/` opens the single-use links 
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -177,6 +179,37 @@ def cancel(request: HttpRequest, contact: Contact) -> HttpResponse:
         return redirect("accounts:portal_account")
     params = {"reason": form.cleaned_data["reason"], "offer": "", "immediately": False}
     return _self_service(request, contact, "cancel", form, params)
+
+
+RECENT_LINK = timedelta(minutes=5)
+
+
+@require_POST
+@customer_required
+def update_card(request: HttpRequest, contact: Contact) -> HttpResponse:
+    """Self-service: email the signed-in customer a secure link to update their card (the same
+    action and policy as an agent's; opened in this browser, it needs nothing more)."""
+    recent = SecureLink.objects.filter(
+        contact=contact,
+        purpose=LinkPurpose.PAYMENT_METHOD,
+        used_at__isnull=True,
+        created_at__gte=timezone.now() - RECENT_LINK,
+    ).exists()
+    if recent:
+        messages.info(request, _("We emailed you a link a moment ago; check your inbox."))
+        return redirect("accounts:portal_account")
+    try:
+        outcome = do_action(
+            "send_payment_link",
+            CustomerActor(contact),
+            contact,
+            idempotency_key=f"portal-card-{secrets.token_urlsafe(18)}",
+        )
+    except ActionError as exc:
+        messages.error(request, exc.detail)
+        return redirect("accounts:portal_account")
+    messages.success(request, outcome.message or _("Done."))
+    return redirect("accounts:portal_account")
 
 
 # The payment links this browser session proved it may use with an emailed code.
