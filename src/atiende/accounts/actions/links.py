@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -289,7 +290,7 @@ def check_code(link: SecureLink, code: str) -> None:
     # Count the try first (conditional: concurrent guesses cannot exceed the limit).
     counted = SecureLink.objects.filter(
         pk=link.pk, code_hash=link.code_hash, code_attempts__lt=CODE_TRIES
-    ).update(code_attempts=link.code_attempts + 1)
+    ).update(code_attempts=F("code_attempts") + 1)
     if counted != 1:
         raise Conflict(_("Too many wrong codes; ask for a new one."))
     if not (len(code) == 6 and hmac.compare_digest(_code_digest(link, code), link.code_hash)):
