@@ -3,8 +3,8 @@
 - `accounts.expire_approval`: records an approval request's expiry when its deadline passes, so
   the requesting agent's conversation says so without anyone opening the queue;
 - `accounts.renew_subscriptions`: the built-in provider's billing cycle (`builtin/billing.py`),
-  every `ATIENDE_RENEWAL_INTERVAL` seconds (3600); it queues its own next run, and
-  `python -m atiende renew_subscriptions --schedule` queues the first.
+  every `ATIENDE_RENEWAL_INTERVAL` seconds (3600), a `core.recurring` task: a starting worker
+  queues the current slot, each run queues the next (`renew_subscriptions --schedule` too).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 
 from atiende.accounts.policy import expire_approvals
-from atiende.core import tasks
+from atiende.core import recurring, tasks
 
 DEFAULT_RENEWAL_INTERVAL = 3600
+RENEWALS = "accounts.renew_subscriptions"
 
 
 @tasks.task("accounts.expire_approval")
@@ -31,14 +31,10 @@ def renewal_interval() -> int:
 
 def schedule_renewals() -> None:
     """Queue the next renewal run (once per interval slot, whoever asks)."""
-    interval = renewal_interval()
-    slot = int(timezone.now().timestamp()) // interval + 1
-    tasks.enqueue(
-        "accounts.renew_subscriptions", {}, key=f"accounts-renewals:{slot}", delay=interval
-    )
+    recurring.schedule_next(RENEWALS)
 
 
-@tasks.task("accounts.renew_subscriptions")
+@tasks.task(RENEWALS)
 def renew_subscriptions_task(payload: dict[str, Any]) -> None:
     from atiende.accounts.builtin.billing import renew_due
     from atiende.accounts.provider import get_provider
@@ -46,3 +42,7 @@ def renew_subscriptions_task(payload: dict[str, Any]) -> None:
     if get_provider().name == "builtin":
         renew_due()
         schedule_renewals()
+
+
+# Every worker that starts queues the current slot (catch-up), each run queues the next.
+recurring.every(RENEWALS, renewal_interval)

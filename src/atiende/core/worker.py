@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
-from atiende.core import tasks
+from atiende.core import recurring, tasks
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +23,14 @@ def _tick() -> int:
         close_old_connections()
 
 
+def _start() -> None:
+    close_old_connections()
+    try:
+        recurring.start_all()
+    finally:
+        close_old_connections()
+
+
 async def run_async(stop: asyncio.Event) -> None:
     """Embedded mode: runs on the server's event loop, so events raised by tasks reach the
     in-process channel layer from the loop that owns it."""
@@ -30,6 +38,7 @@ async def run_async(stop: asyncio.Event) -> None:
     tick = sync_to_async(_tick, thread_sensitive=False)
     wait = sync_to_async(tasks.wait_for_work, thread_sensitive=False)
     logger.info("embedded worker started")
+    await sync_to_async(_start, thread_sensitive=False)()
     while not stop.is_set():
         try:
             ran = await tick()
@@ -45,6 +54,7 @@ def run_forever(stop: threading.Event | None = None, once: bool = False) -> None
     stop = stop or threading.Event()
     poll = settings.ATIENDE_WORKER_POLL_SECONDS
     logger.info("worker started")
+    _start()
     while not stop.is_set():
         try:
             ran = _tick()
