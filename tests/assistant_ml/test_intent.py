@@ -105,3 +105,64 @@ def test_fast_tfidf_scores_match_scikit_learn(classifier: IntentClassifier) -> N
     matrix = hstack([word.transform(texts), char.transform(texts)]).tocsr()
     expected = matrix @ classifier._text_coef.T + classifier._text_bias
     assert classifier._text_scores(texts) == pytest.approx(np.asarray(expected), abs=1e-5)
+
+
+def test_the_nearest_example_is_part_of_the_model(
+    classifier: IntentClassifier, tmp_path: Path
+) -> None:
+    """The training texts' embeddings are saved grouped by label; a text the classifier was
+    trained on is nearest to itself (cosine ~1) in its own label's group."""
+    classifier.save(tmp_path / "intent")
+    with np.load(tmp_path / "intent.npz", allow_pickle=False) as arrays:
+        examples, starts = arrays["examples"], arrays["example_starts"]
+    assert examples.shape == (sum(len(texts) for texts in EXAMPLES.values()), 512)
+    assert starts.tolist() == [0, 8, 16]
+    vector = classifier.embedder.encode(["refund my purchase"])
+    from atiende.assistant.ml.intent import _nearest
+
+    nearest = _nearest(vector, examples.astype(np.float32), starts)[0]
+    assert nearest[classifier.labels.index("refund")] == pytest.approx(1.0, abs=2e-3)
+    assert nearest.argmax() == classifier.labels.index("refund")
+
+
+def test_a_model_of_the_previous_format_still_loads(
+    classifier: IntentClassifier, tmp_path: Path
+) -> None:
+    """Format 2 (no example embeddings, no nearest weight), as the shipped demo model was
+    written, scores with the SVM and the embedding model only."""
+    classifier.save(tmp_path / "intent")
+    meta = json.loads((tmp_path / "intent.json").read_text())
+    meta["format"] = "atiende-intent/2"
+    del meta["nearest"]
+    (tmp_path / "old.json").write_text(json.dumps(meta))
+    with np.load(tmp_path / "intent.npz", allow_pickle=False) as arrays:
+        kept = {name: arrays[name] for name in arrays.files if not name.startswith("example")}
+    np.savez_compressed(tmp_path / "old.npz", **kept)
+    old = IntentClassifier.load(tmp_path / "old")
+    assert old.nearest == 0.0
+    queries = ["card is late", "forgot the password", "money back"]
+    assert [label for label, _ in old.predict(queries)] == ["card_arrival", "password", "refund"]
+    texts = list(queries)
+    expected = (
+        old._text_scores(texts)
+        + old.fusion
+        * (old.embedder.encode(texts) @ old._embedding_coef.T + old._embedding_bias)
+        / 10
+    )
+    assert old.scores(texts) == pytest.approx(expected, abs=1e-4)
+
+
+def test_a_foreign_question_is_scored_by_the_embedding_parts(
+    classifier: IntentClassifier,
+) -> None:
+    """English training data, a Spanish question: the TF-IDF part is left out."""
+    assert classifier.language == "en"
+    question = "Quiero que me devuelvan el dinero de la compra"
+    assert classifier.predict([question])[0][0] == "refund"
+    vector = classifier.embedder.encode([question])
+    from atiende.assistant.ml.intent import _nearest
+
+    embedding = (vector @ classifier._embedding_coef.T + classifier._embedding_bias) / 10
+    nearest = _nearest(vector, classifier._examples, classifier._example_starts)
+    expected = (1 + classifier.fusion) * embedding + classifier.nearest * nearest
+    assert classifier.scores([question]) == pytest.approx(expected, abs=1e-4)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from atiende.assistant.ml.answering import AnswerPolicy
 from atiende.assistant.ml.retrieval import Document, Retriever
+from tests.assistant_ml.conftest import ARTICLES
 
 
 def test_an_english_question_finds_its_article(retriever: Retriever) -> None:
@@ -108,3 +109,27 @@ def test_a_few_perfect_heldout_questions_keep_the_prior_threshold(retriever: Ret
     policy = AnswerPolicy.calibrate(retriever, heldout)
     assert policy.threshold == AnswerPolicy().threshold
     assert policy.decide("my card still has not come", retriever).answer is not None
+
+
+def test_a_question_in_a_language_without_articles_is_ranked_by_embeddings() -> None:
+    english_only = Retriever([document for document in ARTICLES if document.language == "en"])
+    spanish = english_only.candidates("¿Cuándo me llega la tarjeta nueva?", limit=2)
+    assert spanish[0].key == "card-delivery"
+    assert all(candidate.crosslingual and candidate.lexical == 0.0 for candidate in spanish)
+    # The same question ranked with the lexical signal (forced) mixes BM25 back in.
+    mixed = english_only.candidates("¿Cuándo me llega la tarjeta nueva?", crosslingual=False)
+    assert not mixed[0].crosslingual
+    assert spanish[0].score > mixed[0].score
+    english = english_only.candidates("when will my card arrive", limit=1)[0]
+    assert english.key == "card-delivery"
+    assert not english.crosslingual
+    assert english.lexical > 0.2
+
+
+def test_a_spanish_question_is_not_crosslingual_where_spanish_articles_exist(
+    retriever: Retriever,
+) -> None:
+    assert retriever.languages == {"en", "es"}
+    candidate = retriever.candidates("¿Cuándo me llega la tarjeta nueva?", limit=1)[0]
+    assert candidate.key == "card-delivery"
+    assert not candidate.crosslingual

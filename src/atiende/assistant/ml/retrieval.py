@@ -5,6 +5,10 @@ enough example questions) a linear classifier over the embeddings of those quest
 All three signals are computed for every article and combined into one score per article;
 `Candidate` keeps the parts so the answer policy can judge how sure the match is.
 Embeddings are language-independent, so a Spanish question finds an English article.
+When no article is written in the question's language (detected with confidence), the
+lexical signal can only add noise: the question is ranked *cross-lingually*, by the two
+embedding signals alone, and its candidates say so (the answer policy judges them with a
+confidence calibrated the same way).
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ LEXICAL_HALF = 6.0
 # The classifier is trained only when at least this many example questions exist in all.
 MIN_QUESTIONS_FOR_CLASSIFIER = 20
 BODY_WORDS = 80
+# A question is cross-lingual when its language is detected at least this sure and no
+# article is written in it.
+CROSSLINGUAL_CONFIDENCE = 0.8
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,7 @@ class Candidate:
     similarity: float  # best cosine between the query and the article's title/body/questions
     probability: float  # the example-question classifier's probability (0 when not trained)
     lexical: float  # squashed BM25
+    crosslingual: bool = False  # ranked by the embedding signals alone (see the module doc)
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,7 @@ class Retriever:
         self.documents = tuple(documents)
         self.embedder = embedder or default_embedder()
         self._position = {document.key: i for i, document in enumerate(self.documents)}
+        self.languages = frozenset(document.language for document in self.documents)
         if len(self._position) != len(self.documents):
             raise ValueError("document keys must be unique")
         texts: list[str] = []
@@ -158,11 +167,24 @@ class Retriever:
         vector = self.embedder.encode([text])[0]
         return Query(text, language, confidence, vector)
 
-    def candidates(self, query: str | Query, limit: int = 5) -> list[Candidate]:
-        """The best `limit` articles with each signal's value, best first."""
+    def is_crosslingual(self, query: Query) -> bool:
+        """No article is written in the question's (surely detected) language."""
+        return (
+            query.language_confidence >= CROSSLINGUAL_CONFIDENCE
+            and query.language not in self.languages
+        )
+
+    def candidates(
+        self, query: str | Query, limit: int = 5, *, crosslingual: bool | None = None
+    ) -> list[Candidate]:
+        """The best `limit` articles with each signal's value, best first. `crosslingual`
+        forces (True) or forbids (False) ranking by the embedding signals alone; by default
+        the question's language decides."""
         if not self.documents or limit <= 0:
             return []
         analysed = query if isinstance(query, Query) else self.analyse(query)
+        if crosslingual is None:
+            crosslingual = self.is_crosslingual(analysed)
         similarities = self._unit_vectors @ analysed.vector
         best = np.maximum.reduceat(similarities.astype(np.float64), self._unit_starts)
         best = np.clip(best, 0.0, 1.0)
@@ -173,8 +195,13 @@ class Retriever:
             probability = np.zeros(len(self.documents), dtype=np.float64)
             total = SIMILARITY_WEIGHT + LEXICAL_WEIGHT
             weights = (SIMILARITY_WEIGHT / total, 0.0, LEXICAL_WEIGHT / total)
-        bm25 = self._lexical.scores(analysed.text)
-        lexical = bm25 / (bm25 + LEXICAL_HALF)
+        if crosslingual:
+            total = weights[0] + weights[1]
+            weights = (weights[0] / total, weights[1] / total, 0.0)
+            lexical = np.zeros(len(self.documents), dtype=np.float64)
+        else:
+            bm25 = self._lexical.scores(analysed.text)
+            lexical = bm25 / (bm25 + LEXICAL_HALF)
         combined = weights[0] * best + weights[1] * probability + weights[2] * lexical
         order = np.argsort(-combined, kind="stable")[:limit]
         return [
@@ -185,6 +212,7 @@ class Retriever:
                 similarity=float(best[i]),
                 probability=float(probability[i]),
                 lexical=float(lexical[i]),
+                crosslingual=crosslingual,
             )
             for i in order
         ]
