@@ -43,7 +43,8 @@ def test_workers_that_start_queue_the_current_slot_once_and_each_run_queues_the_
     assert next_row.key == f"recurring:test_every_hour:{boundary // 3600}"
 
 
-def test_the_worker_queues_recurring_tasks_when_it_starts(db: None) -> None:
+def test_the_worker_queues_recurring_tasks_when_it_starts(transactional_db: None) -> None:
+    # The worker opens and closes its own connections: no test transaction around it.
     stop = threading.Event()
     stop.set()  # start, then stop at once
     worker.run_forever(stop)
