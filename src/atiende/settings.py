@@ -292,6 +292,12 @@ ATIENDE_RATE_LIMITS = {
 ATIENDE_RATE_LIMIT_ENABLED = env_bool("ATIENDE_RATE_LIMIT_ENABLED", True)
 # Portal sign-in links: signed, single use, expiring.
 ATIENDE_PORTAL_LINK_MAX_AGE = int(os.environ.get("ATIENDE_PORTAL_LINK_MAX_AGE", 3600))
+# Accounts and consent (docs/accounts.md, docs/consent.md), in seconds.
+ATIENDE_APPROVAL_MAX_AGE = int(os.environ.get("ATIENDE_APPROVAL_MAX_AGE", 48 * 3600))
+ATIENDE_RENEWAL_INTERVAL = int(os.environ.get("ATIENDE_RENEWAL_INTERVAL", 3600))
+ATIENDE_GRANT_READ_DEDUP_SECONDS = int(os.environ.get("ATIENDE_GRANT_READ_DEDUP_SECONDS", 300))
+# A chat reply unread this long is emailed to a visitor who left an address.
+ATIENDE_CHAT_UNREAD_EMAIL_SECONDS = int(os.environ.get("ATIENDE_CHAT_UNREAD_EMAIL_SECONDS", 300))
 
 
 # Mail that the core sends (portal links, Help form notifications); the email channel has its
