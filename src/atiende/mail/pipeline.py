@@ -544,6 +544,7 @@ def record_bounce(inbox: Inbox, parsed: ParsedEmail) -> str:
     message = (
         Message.objects.select_related("conversation")
         .filter(inbox=inbox, external_id=original, direction=Direction.OUTBOUND)
+        .exclude(external_id="")  # lets SQLite use the (partial) unique index
         .first()
         if original
         else None
