@@ -62,6 +62,7 @@ class Meter:
     def __init__(self) -> None:
         self.cpu: dict[str, float] = {}
         self.queries: dict[str, int] = {}
+        self.last_sql: dict[str, list[str]] = {}
 
     def __call__(self, name: str, work: Callable[[], Any]) -> Any:
         from django.db import connection
@@ -73,6 +74,7 @@ class Meter:
             spent = time.process_time() - began
         self.cpu[name] = self.cpu.get(name, 0.0) + spent
         self.queries[name] = self.queries.get(name, 0) + len(captured.captured_queries)
+        self.last_sql[name] = [q["sql"] for q in captured.captured_queries]
         return result
 
 
@@ -181,6 +183,7 @@ def run(rounds: int) -> dict[str, Any]:
         "ceiling_round_trips_per_s_one_thread": round(1000 / total_ms, 1) if total_ms else None,
         "profile_share_of_cpu": hotspots,
         "profile_top_tottime": text.getvalue().splitlines()[:60],
+        "queries_of_the_last_round": meter.last_sql,
     }
 
 
@@ -226,7 +229,8 @@ def main(argv: list[str]) -> int:
     result["command"] = " ".join(["bench/chat_cost.py", *argv])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    summary = {k: v for k, v in result.items() if k != "profile_top_tottime"}
+    hidden = ("profile_top_tottime", "queries_of_the_last_round")
+    summary = {k: v for k, v in result.items() if k not in hidden}
     print(json.dumps(summary, indent=2))
     return 0
 

@@ -46,12 +46,28 @@ PASSAGES = 3
 def on_message_created(event: Event) -> None:
     if event.data.get("direction") != Direction.INBOUND or event.conversation_id is None:
         return
-    # Only inboxes with the bot on get a task (one small query instead of a task per message).
-    inbox = Inbox.objects.filter(conversations__id=event.conversation_id).first()
+    # Only inboxes with the bot on get a task. The action that stored the message read the
+    # conversation with its inbox under the lock (`events.record(subject=message)`): use that
+    # row, read a moment ago in the same transaction; otherwise one small query.
+    inbox = _held_inbox(event)
+    if inbox is None:
+        inbox = Inbox.objects.filter(conversations__id=event.conversation_id).first()
     if inbox is None or not bot_config(inbox).enabled:
         return
     message_id = event.data.get("message_id")
     tasks.enqueue("assistant.answer", {"message_id": message_id}, key=f"answer:{message_id}")
+
+
+def _held_inbox(event: Event) -> Inbox | None:
+    held = events.subject_of(event)
+    if not isinstance(held, Message) or held.pk != event.data.get("message_id"):
+        return None
+    if not Message.conversation.is_cached(held):
+        return None
+    conversation = held.conversation
+    if conversation.pk != event.conversation_id or not Conversation.inbox.is_cached(conversation):
+        return None
+    return conversation.inbox
 
 
 @dataclass(frozen=True)

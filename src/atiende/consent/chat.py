@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from atiende.consent import grants
 from atiende.consent.models import Grant, GrantStatus
+from atiende.conversations.models import Direction
 from atiende.core.errors import ActionError
 
 if TYPE_CHECKING:
@@ -26,6 +27,20 @@ logger = logging.getLogger(__name__)
 
 APPROVE = "consent.approve"
 DENY = "consent.deny"
+
+
+# Every request message links the customer's access page (`grants._tell_customer`): a message
+# without it, or not an agent's reply, asks for nothing, and needs no query to say so (this runs
+# for every reply pushed to a chat visitor and every message replayed to one).
+ACCESS_PAGE = "/portal/account/access/"
+
+
+def _may_be_request(message: Message) -> bool:
+    return (
+        message.direction == Direction.OUTBOUND
+        and message.author_user_id is not None
+        and ACCESS_PAGE in (message.body_text or "")
+    )
 
 
 def _pending_for(message: Message) -> Grant | None:
@@ -41,6 +56,8 @@ def _pending_for(message: Message) -> Grant | None:
 
 def buttons(message: Message) -> list[dict[str, str]]:
     """Approve / deny under a pending request, in the customer's language."""
+    if not _may_be_request(message):
+        return []
     grant = _pending_for(message)
     if grant is None:
         return []
