@@ -57,7 +57,10 @@ def _author(item: Message) -> schemas.AuthorOut:
     return schemas.AuthorOut(kind="system", id=None, name="")
 
 
-def message(item: Message) -> schemas.MessageOut:
+def message(item: Message, attachments: list[Attachment] | None = None) -> schemas.MessageOut:
+    """`attachments`: the message's, when the caller knows them (else they are read)."""
+    if attachments is None:
+        attachments = list(item.attachments.all())
     return schemas.MessageOut(
         id=item.pk,
         uuid=item.uuid,
@@ -69,7 +72,7 @@ def message(item: Message) -> schemas.MessageOut:
         delivery_status=item.delivery_status,
         delivery_error=item.delivery_error,
         created_at=item.created_at,
-        attachments=[attachment(a) for a in item.attachments.all()],
+        attachments=[attachment(a) for a in attachments],
     )
 
 
