@@ -26,12 +26,16 @@ def lock(conversation: Conversation) -> Conversation:
 
 
 def lock_where(**filters: Any) -> Conversation | None:
-    """The conversation matching `filters`, read under a row lock, or None (one query where a
-    lookup followed by `lock` would take two)."""
+    """The conversation matching `filters` (which include its `pk`), read under a row lock, or
+    None (one query where a lookup followed by `lock` would take two)."""
+    if "pk" not in filters:
+        raise ValueError("lock_where needs the conversation's pk")
     queryset = Conversation.objects.filter(**filters)
     if connection.features.has_select_for_update:
         queryset = queryset.select_for_update()
-    return queryset.select_related("contact", "inbox").first()
+    # One row at most (a primary key): no ORDER BY to build, as `first()` would.
+    found = list(queryset.select_related("contact", "inbox")[:1])
+    return found[0] if found else None
 
 
 def next_seq(conversation: Conversation) -> int:
