@@ -72,6 +72,28 @@ def test_a_numbered_phrase_with_a_typo_is_still_masked_when_the_text_speaks_of_a
     assert "monitorr" not in result.text
 
 
+def test_the_shortcuts_find_the_same_phrases() -> None:
+    # Masking skips work it can rule out (ASCII text, long tokens not remembered, texts with
+    # too few list words): each case below takes another path and is still found.
+    words = ENGLISH_12.split()
+    words[4] = "monitor" + "x" * 30  # a typo after the prefix, longer than a remembered token
+    typo = " ".join(words)
+    cases = {
+        f"seed phrase: {ENGLISH_12}": True,  # ASCII
+        f"Mi frase de recuperación: {ENGLISH_12}": True,  # not ASCII
+        f"my seed phrase is {typo}": False,  # a long token inside the run
+        f"my seed phrase is {' '.join(ENGLISH_12.split()[:10])}": None,  # too few words
+    }
+    for text, checksum in cases.items():
+        result = mask_secrets(text)
+        if checksum is None:
+            assert not result.masked, text
+            continue
+        assert result.found == {SecretKind.RECOVERY_PHRASE: 1}, text
+        assert result.checksum_valid is checksum, text
+        assert "stadium" not in result.text
+
+
 def test_keys_are_masked_by_checksum_and_public_keys_and_hashes_are_kept() -> None:
     transaction_hash = "9f2c4a6b8d0e1f3a5c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a"
     text = f"key {WIF} xkey {XPRV} public {XPUB} withdrawal tx {transaction_hash}"

@@ -28,7 +28,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from mnemonic import Mnemonic
 
@@ -51,17 +51,23 @@ BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BASE58_INDEX = {char: index for index, char in enumerate(BASE58_ALPHABET)}
 
 # Letters with their combining accents (a phrase copied from a wallet may be in NFKD form).
-_WORD = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+", re.UNICODE)
+_WORD = re.compile(r"(?:[^\W\d_]++|[\u0300-\u036f]++)++", re.UNICODE)
+# The same words in ASCII text (no accents, no other letters), found twice as fast.
+_ASCII_WORD = re.compile(r"[A-Za-z]+")
 # Grammatical endings: "accounts" is English prose, not a typo of the BIP39 word "account".
 _INFLECTIONS = ("s", "es", "ed", "d", "ing", "er", "ers", "ly")
 _BASE58_TOKEN = re.compile(r"\b[1-9A-HJ-NP-Za-km-z]{50,112}\b")
 _HEX64 = re.compile(r"\b(?:0x)?[0-9a-fA-F]{64}\b")
+# What every match of _BASE58_TOKEN and _HEX64 contains: one search rules both out, cheaply.
+_LONG_TOKEN = re.compile(r"[0-9A-Za-z]{50}")
 # 13-19 digits written together, in groups of four with one kind of separator, or as Amex's
 # 4-6-5; never inside a URL, an id or a longer number.
 _CARD = re.compile(
     r"(?<![\w/=.#:<@-])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -])\d{6}\2\d{5})"
     r"(?![\w/=@-]|\.\w)"
 )
+# What every match of _CARD is: 13 or more digits, spaces and hyphens from digit to digit.
+_CARD_SHAPE = re.compile(r"\d[\d -]{11,}\d")
 _KEY_CONTEXT = re.compile(
     r"private[\s_-]*key|priv[\s_-]*key|secret[\s_-]*key|clave[\s_-]+privada|"
     r"chave[\s_-]+privada|cl[ée][\s_-]+priv[ée]e",
@@ -88,9 +94,18 @@ class MaskResult:
         return bool(self.found)
 
 
+# Words of mail and chat repeat: folding and list membership are remembered per token (short
+# tokens only, so the memory stays bounded whatever comes in).
+_MEMO_WORDS = 1 << 15
+_MEMO_LENGTH = 24
+
+
 def _fold(word: str) -> str:
     """BIP39 normalises with NFKD; accents are dropped so 'abaco' matches 'ábaco'."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
+    lowered = word.lower()
+    if lowered.isascii():  # NFKD leaves ASCII as it is and it has no combining marks
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
@@ -119,6 +134,40 @@ def _in_list(folded: str, language: str) -> bool:
     return not any(
         folded.endswith(ending) and folded[: -len(ending)] in english for ending in _INFLECTIONS
     )
+
+
+# One bit per language of BIP39_LANGUAGES, in that order.
+_BITS = {language: 1 << index for index, language in enumerate(BIP39_LANGUAGES)}
+
+
+@cache
+def _lists_of_words() -> dict[str, int]:
+    """Folded word -> the bits of the lists that hold it (every list's words, one lookup)."""
+    bits: dict[str, int] = {}
+    for language, bit in _BITS.items():
+        for word in _wordlist(language):
+            bits[word] = bits.get(word, 0) | bit
+    return bits
+
+
+def _word_bits(word: str) -> int:
+    """The bits of the lists `word` (as written in the text) belongs to: `_in_list` for each
+    language at once."""
+    folded = _fold(word)
+    bits = _lists_of_words().get(folded, 0)
+    if not bits & 1 and _in_list(folded, "english"):  # a typo after an English prefix
+        bits |= 1
+    return bits
+
+
+_remembered_word_bits = lru_cache(maxsize=_MEMO_WORDS)(_word_bits)
+
+
+def _token_bits(words: list[str]) -> list[int]:
+    if max(map(len, words), default=0) <= _MEMO_LENGTH:
+        return list(map(_remembered_word_bits, words))
+    remembered = _remembered_word_bits
+    return [remembered(word) if len(word) <= _MEMO_LENGTH else _word_bits(word) for word in words]
 
 
 @cache
@@ -190,8 +239,9 @@ def _spoken_of(text: str, tokens: list[re.Match[str]], first: int, last: int) ->
     return _PHRASE_CONTEXT.search(around) is not None
 
 
-def _phrase_runs(folded: list[str], language: str) -> list[tuple[int, int]]:
-    """Token index ranges [first, last] of runs of >= 12 words of one language's list.
+def _phrase_runs(bits: list[int], bit: int) -> list[tuple[int, int]]:
+    """Token index ranges [first, last] of runs of >= 12 words of one language's list (`bit`
+    of each token's `bits`).
 
     A real phrase comes from one list; one unknown word inside a run is tolerated (a typo
     beyond the prefix, a word from the customer's keyboard autocorrect).
@@ -200,8 +250,8 @@ def _phrase_runs(folded: list[str], language: str) -> list[tuple[int, int]]:
     start = -1
     last_hit = -1
     misses = 0
-    for index, word in enumerate(folded):
-        if _in_list(word, language):
+    for index, word_bits in enumerate(bits):
+        if word_bits & bit:
             if start < 0:
                 start, misses = index, 0
             last_hit = index
@@ -218,13 +268,22 @@ def _phrase_runs(folded: list[str], language: str) -> list[tuple[int, int]]:
 
 def _mask_phrases(text: str, result: MaskResult) -> str:
     """Replace every recovery phrase with one mask per word."""
-    tokens = list(_WORD.finditer(text))
-    folded = [_fold(token.group()) for token in tokens]
+    word = _ASCII_WORD if text.isascii() else _WORD
+    bits = _token_bits(word.findall(text))
+    # A run holds at least 12 - 1 words of its list (one unknown word tolerated): a language
+    # with fewer in the whole text has none, and most text has none at all.
+    least = PHRASE_MIN_WORDS - 1
+    if len(bits) < least:
+        return text
+    # Tokens per combination of lists (a few dozen combinations), then words per list.
+    combinations = Counter(bits)
     found: list[tuple[int, int, str]] = []
-    for language in BIP39_LANGUAGES:
-        found += [(first, last, language) for first, last in _phrase_runs(folded, language)]
+    for language, bit in _BITS.items():
+        if sum(count for word_bits, count in combinations.items() if word_bits & bit) >= least:
+            found += [(first, last, language) for first, last in _phrase_runs(bits, bit)]
     if not found:
         return text
+    tokens = list(word.finditer(text))
     found.sort()
     pieces: list[str] = []
     position = 0
@@ -243,9 +302,8 @@ def _mask_phrases(text: str, result: MaskResult) -> str:
             _shaped_like_phrase(text, tokens, first, last) and _spoken_of(text, tokens, first, last)
         ):
             continue
-        words = [tokens[i].group() for i in range(first, last + 1)]
         pieces.append(text[position : tokens[first].start()])
-        pieces.append(" ".join(MASK for _ in words))
+        pieces.append(" ".join(MASK for _ in range(first, last + 1)))
         position = tokens[last].end()
         covered = last
         result.found[SecretKind.RECOVERY_PHRASE] += 1
@@ -302,6 +360,9 @@ def _base58_kind(token: str) -> str | None:
 
 
 def _mask_keys(text: str, result: MaskResult) -> str:
+    if _LONG_TOKEN.search(text) is None:
+        return text
+
     def replace(match: re.Match[str]) -> str:
         kind = _base58_kind(match.group())
         if kind is None:
@@ -334,6 +395,9 @@ def luhn_valid(digits: str) -> bool:
 
 
 def _mask_cards(text: str, result: MaskResult) -> str:
+    if _CARD_SHAPE.search(text) is None:
+        return text
+
     def replace(match: re.Match[str]) -> str:
         digits = re.sub(r"\D", "", match.group())
         if (
