@@ -168,6 +168,7 @@ def run(rounds: int) -> dict[str, Any]:
     for n in range(max(20, rounds // 4)):
         one_round(n)
     profile.disable()
+    setup = visitor_setup(widget, rounds)
     text = io.StringIO()
     stats = pstats.Stats(profile, stream=text)
     stats.sort_stats("tottime").print_stats(30)
@@ -180,10 +181,50 @@ def run(rounds: int) -> dict[str, Any]:
         "events_forwarded_to_an_agent_socket": round(forwarded_per_round, 1),
         "total_cpu_ms": round(total_ms, 2),
         "total_queries": round(sum(part["queries"] for part in parts.values()), 1),
+        # Not part of the round trip: what each new visitor costs before its first message.
+        "per_new_visitor": setup,
         "ceiling_round_trips_per_s_one_thread": round(1000 / total_ms, 1) if total_ms else None,
         "profile_share_of_cpu": hotspots,
         "profile_top_tottime": text.getvalue().splitlines()[:60],
         "queries_of_the_last_round": meter.last_sql,
+    }
+
+
+def visitor_setup(widget: Any, count: int) -> dict[str, dict[str, float]]:
+    """A new visitor's session (`POST /api/chat/{key}/sessions`, test client) and its socket's
+    authentication (`chat.hops._open`: session -> visitor context, current conversation)."""
+    from django.test import Client
+
+    from atiende.chat import hops
+
+    client = Client()
+    meter = Meter()
+    path = f"/api/chat/{widget.key}/sessions"
+
+    def one(n: int) -> None:
+        opened = meter(
+            "open session (POST sessions)",
+            lambda: client.post(path, data={"name": f"New {n}"}, content_type="application/json"),
+        )
+        assert opened.status_code == 200, opened.content[:300]
+        socket = meter(
+            "socket connect (session -> context)",
+            lambda: hops._open(opened.json()["session"], "127.0.0.1"),
+        )
+        assert not isinstance(socket, int), socket
+
+    for n in range(10):  # warm-up
+        one(n)
+    meter.cpu.clear()
+    meter.queries.clear()
+    for n in range(count):
+        one(n)
+    return {
+        name: {
+            "cpu_ms": round(meter.cpu[name] * 1000 / count, 2),
+            "queries": round(meter.queries[name] / count, 1),
+        }
+        for name in sorted(meter.cpu)
     }
 
 

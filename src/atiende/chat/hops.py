@@ -15,7 +15,12 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from atiende.chat import actions, limits, presence
-from atiende.chat.sessions import VisitorContext, authenticate, current_conversation
+from atiende.chat.sessions import (
+    VisitorContext,
+    authenticate_visitor,
+    context_for,
+    current_conversation,
+)
 from atiende.core.errors import ActionError
 
 CLOSE_SESSION = 4401
@@ -32,16 +37,18 @@ class Opened:
 
 
 def _open(session: str, address: str) -> Opened | int:
-    context = authenticate(session)
-    if context is None:
+    visitor = authenticate_visitor(session)
+    if visitor is None:
         return CLOSE_SESSION
+    # The socket keeps this context for its lifetime: no session lookup per message.
+    context = context_for(visitor)
     try:
         limits.check(
             ("chat_connect_ip", address), ("chat_connect_visitor", str(context.visitor_pk))
         )
     except limits.RateLimited:
         return CLOSE_TOO_MANY
-    conversation = current_conversation(context)
+    conversation = current_conversation(context, visitor=visitor)
     if conversation is None:
         return Opened(context, None, 0)
     presence.socket_opened(conversation.pk)

@@ -121,6 +121,7 @@ def open_session(
                 .filter(token_hash=token_hash(visitor_token), widget=widget, user_id=user_id)
                 .first()
             )
+        created = visitor is None
         if visitor is None:
             visitor_token = new_token()
             visitor = Visitor(
@@ -137,8 +138,10 @@ def open_session(
             visitor.language = language[:10]
         visitor.last_seen_at = timezone.now()
         visitor.save()
-        # Expired sessions of this visitor go as a new one comes: the table stays small.
-        ChatSession.objects.filter(visitor=visitor, expires_at__lt=timezone.now()).delete()
+        if not created:
+            # Expired sessions of this visitor go as a new one comes: the table stays small (a
+            # visitor made a moment ago has none).
+            ChatSession.objects.filter(visitor=visitor, expires_at__lt=timezone.now()).delete()
         session = new_token()
         ChatSession.objects.create(
             visitor=visitor,
@@ -146,11 +149,25 @@ def open_session(
             expires_at=timezone.now() + SESSION_TTL,
         )
     context = context_for(visitor)
-    return OpenedSession(visitor_token, session, context, current_conversation(context))
+    if created:
+        # A new visitor's chat identity was made up above (nobody has written as it yet), and a
+        # signed-in user's contact was looked up for it: its contact is known without a query.
+        contact = visitor.contact
+        conversation = current_conversation(context, contact) if contact is not None else None
+    else:
+        conversation = current_conversation(context)
+    return OpenedSession(visitor_token, session, context, conversation)
 
 
 def authenticate(session: str, widget_key: str | None = None) -> VisitorContext | None:
     """The visitor a session token belongs to; None when unknown, expired or for another widget."""
+    found = authenticate_visitor(session, widget_key)
+    return context_for(found) if found is not None else None
+
+
+def authenticate_visitor(session: str, widget_key: str | None = None) -> Visitor | None:
+    """`authenticate`, returning the visitor row (its widget and inbox loaded): a socket keeps
+    its context for its lifetime and asks `visitor_contact` with it."""
     if not session or len(session) > 200:
         return None
     now = timezone.now()
@@ -169,24 +186,31 @@ def authenticate(session: str, widget_key: str | None = None) -> VisitorContext 
     if found.expires_at - now < RENEW_BELOW:
         ChatSession.objects.filter(pk=found.pk).update(expires_at=now + SESSION_TTL)
         Visitor.objects.filter(pk=found.visitor_id).update(last_seen_at=now)
-    return context_for(found.visitor)
+    return found.visitor
 
 
-def visitor_contact(context: VisitorContext) -> Contact | None:
-    """The contact this visitor writes as (after merges), if it has written or left an email."""
+def visitor_contact(context: VisitorContext, visitor: Visitor | None = None) -> Contact | None:
+    """The contact this visitor writes as (after merges), if it has written or left an email.
+
+    `visitor`: the visitor's row as just read (`authenticate_visitor`), saving a read of it.
+    """
     contact = contact_for_identity(context.identity_kind, context.identity_value)
     if contact is not None:
         return contact
-    visitor = Visitor.objects.select_related("contact").get(pk=context.visitor_pk)
+    if visitor is None or visitor.pk != context.visitor_pk:
+        visitor = Visitor.objects.select_related("contact").get(pk=context.visitor_pk)
+    elif visitor.contact_id is None:
+        return None
     return surviving(visitor.contact) if visitor.contact is not None else None
 
 
 def current_conversation(
-    context: VisitorContext, contact: Contact | None = None
+    context: VisitorContext, contact: Contact | None = None, visitor: Visitor | None = None
 ) -> Conversation | None:
     """The visitor's latest conversation in this inbox (closed ones too: history stays visible;
-    the next message opens a follow-up). `contact`: the visitor's, when the caller has it."""
-    contact = contact or visitor_contact(context)
+    the next message opens a follow-up). `contact`: the visitor's, when the caller has it;
+    `visitor`: its row, when the caller has read it."""
+    contact = contact or visitor_contact(context, visitor)
     if contact is None:
         return None
     conversation = (
