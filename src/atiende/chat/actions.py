@@ -78,13 +78,14 @@ def send_message(
     text = check_text(text)
     if not text.strip() and not files:
         raise ActionError(_("The message is empty."))
-    existing = (
+    # One row at most (unique per inbox): no ORDER BY to build, as `first()` would.
+    repeated = list(
         Message.objects.select_related("conversation")
         .filter(inbox_id=context.inbox_id, external_id=client_id)
-        .first()
+        .order_by()[:1]
     )
-    if existing is not None:
-        return _repeat(context, existing)
+    if repeated:
+        return _repeat(context, repeated[0])
     limits.check(
         ("chat_message_visitor", str(context.visitor_pk)), ("chat_message_ip", address or "?")
     )

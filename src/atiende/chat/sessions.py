@@ -62,14 +62,14 @@ class OpenedSession:
 
 
 def widget_by_key(key: str) -> ChatWidget:
-    widget = (
-        ChatWidget.objects.select_related("inbox")
-        .filter(key=key, inbox__is_active=True, inbox__channel=ChannelKind.CHAT)
-        .first()
+    found = list(  # a unique key: one row at most, no ORDER BY
+        ChatWidget.objects.select_related("inbox").filter(
+            key=key, inbox__is_active=True, inbox__channel=ChannelKind.CHAT
+        )[:1]
     )
-    if widget is None:
+    if not found:
         raise NotFound(_("This chat does not exist or is switched off."))
-    return widget
+    return found[0]
 
 
 def context_for(visitor: Visitor) -> VisitorContext:
@@ -171,13 +171,14 @@ def authenticate_visitor(session: str, widget_key: str | None = None) -> Visitor
     if not session or len(session) > 200:
         return None
     now = timezone.now()
-    found = (
-        ChatSession.objects.select_related("visitor__widget__inbox")
-        .filter(token_hash=token_hash(session), expires_at__gt=now)
-        .first()
+    rows = list(  # a unique hash: one row at most, no ORDER BY
+        ChatSession.objects.select_related("visitor__widget__inbox").filter(
+            token_hash=token_hash(session), expires_at__gt=now
+        )[:1]
     )
-    if found is None:
+    if not rows:
         return None
+    found = rows[0]
     widget = found.visitor.widget
     if widget_key is not None and widget.key != widget_key:
         return None
