@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from atiende.conversations.actions import send_reply
@@ -14,7 +16,7 @@ from atiende.core import tasks
 from atiende.core.models import Event, Task, TaskStatus
 from atiende.mail.models import BlockedSender, RawEmail, RawStatus
 from atiende.mail.pipeline import ingest, read_raw, retry_quarantined
-from atiende.people.models import Role
+from atiende.people.models import Contact, ContactIdentity, IdentityKind, Role
 from tests.factories import Factory
 from tests.mail.mailkit import email_inbox, mail, relay
 
@@ -290,3 +292,37 @@ def test_a_delay_notice_does_not_fail_the_reply(factory: Factory) -> None:
 
     assert raw_email.status == RawStatus.IGNORED
     assert reply.delivery_status == DeliveryStatus.SENT
+
+
+def test_a_batch_hands_receive_message_the_senders_it_already_knows(factory: Factory) -> None:
+    inbox = email_inbox(factory)
+    ana = Contact.objects.create(email="ana@example.org")  # no name yet
+    ContactIdentity.objects.create(contact=ana, kind=IdentityKind.EMAIL, value="ana@example.org")
+    for n, sender in enumerate(
+        ["Ana Ruiz <ana@example.org>", "ana@example.org", "Bea <bea@example.org>"] * 2
+    ):
+        ingest(
+            inbox,
+            mail(sender=sender, subject=f"Question {n}"),
+            source="upload",
+            source_key=f"u:{n}",
+        )
+
+    with CaptureQueriesContext(connection) as captured:
+        tasks.drain()
+
+    assert set(RawEmail.objects.values_list("status", flat=True)) == {RawStatus.PROCESSED}
+    ana.refresh_from_db()
+    assert ana.name == "Ana Ruiz"  # learnt from the first mail, kept by the later ones
+    bea = Contact.objects.exclude(pk=ana.pk).get()  # created by its first mail, then reused
+    assert bea.name == "Bea"
+    assert set(Message.objects.values_list("author_contact_id", flat=True)) == {ana.pk, bea.pk}
+    # The batch reads the senders' identities once; receive_message looks up only the sender
+    # nobody knew (Bea's first mail, which creates her), not the five others.
+    lookups = [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith("SELECT") and 'FROM "people_contactidentity"' in query["sql"]
+    ]
+    assert len(lookups) == 2, lookups
+    assert "bea@example.org" in lookups[1]

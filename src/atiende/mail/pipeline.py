@@ -20,6 +20,7 @@ twice).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import os
@@ -49,6 +50,7 @@ from atiende.mail import config, loops, threads
 from atiende.mail.models import BlockedSender, EmailReference, RawEmail, RawStatus
 from atiende.mail.parse import MalformedEmail, parse_email
 from atiende.mail.types import ParsedEmail
+from atiende.people.models import Contact
 
 logger = logging.getLogger(__name__)
 
@@ -329,6 +331,11 @@ class _Batch:
         self.threads = threads.ThreadIndex(
             inbox, [item.parsed for item in readable if item.parsed is not None]
         )
+        # The senders' contacts (the index found them by identity, merges followed): handed to
+        # receive_message, which then does not look each one up again.
+        self.contacts: dict[int, Contact] = Contact.objects.in_bulk(
+            [pk for pk in self.threads.contacts.values() if pk is not None]
+        )
         self.last_event = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         self.references: list[EmailReference] = []
 
@@ -457,6 +464,8 @@ def _process(batch: _Batch, item: _Item) -> None:
         item.finish(RawStatus.DUPLICATE, _("This Message-ID arrived before."))
         return
     thread = batch.threads.find(parsed)
+    contact_id = batch.threads.contact(sender)
+    known = batch.contacts.get(contact_id) if contact_id is not None else None
     attachments, refused = _attachments(parsed)
     text = parsed.text
     if refused:
@@ -482,7 +491,13 @@ def _process(batch: _Batch, item: _Item) -> None:
                 new_conversation=thread is None,
                 reopen_closed=batch.reopen_closed,
                 metadata={"full_text": parsed.full_text, "raw_email_id": item.raw_email.pk},
-            )
+            ),
+            # Looked up with the batch (`known_ids`, same transaction): a concurrent duplicate
+            # still meets the unique constraint and is returned as such.
+            checked_new=True,
+            # A copy: what receive_message changes (a name learnt) is kept only if this
+            # message's savepoint commits (see `learn`).
+            contact=copy.copy(known) if known is not None else None,
         )
     except ActionError as exc:
         raise Quarantine(exc.detail) from exc
@@ -495,6 +510,9 @@ def _process(batch: _Batch, item: _Item) -> None:
 
     def learn() -> None:
         batch.known_ids.add(external_id)
+        author = result.message.author_contact
+        if author is not None:
+            batch.contacts[author.pk] = author
         unknown = batch.threads.learn(
             parsed,
             contact_id=result.conversation.contact_id,
