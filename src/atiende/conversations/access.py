@@ -24,10 +24,23 @@ def visible_conversations(user: User) -> QuerySet[Conversation]:
     return Conversation.objects.filter(conversation_visibility(user))
 
 
+# Set on a conversation `access_conversation_by_id` read through the visibility filter: the
+# user it was read for, with the team and assignee it had then. An action handed that object
+# (the API's POST of a reply) does not ask the database the same question again; once the
+# object's team or assignee changed, the check is made afresh.
+VISIBLE_TO = "_atiende_visible_to"
+
+
+def _seen_as(user: User, conversation: Conversation) -> tuple[int, int | None, int | None]:
+    return (user.pk, conversation.team_id, conversation.assignee_id)
+
+
 def can_see_conversation(user: User, conversation: Conversation) -> bool:
     if not user.is_active:
         return False
     if user.sees_everything or conversation.team_id is None or conversation.assignee_id == user.pk:
+        return True
+    if conversation.__dict__.get(VISIBLE_TO) == _seen_as(user, conversation):
         return True
     return user.teams.filter(pk=conversation.team_id).exists()
 
@@ -46,6 +59,7 @@ def access_conversation_by_id(
     found = list(queryset[:1])  # a primary key: no ORDER BY needed
     if not found:
         raise NotFound(_("Conversation not found."))
+    found[0].__dict__[VISIBLE_TO] = _seen_as(user, found[0])
     return found[0]
 
 
