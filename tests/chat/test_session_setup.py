@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from atiende.chat import hops
 from atiende.chat.identity import user_hash
 from atiende.chat.models import ChatSession, ChatWidget, Visitor
 from tests.chat.helpers import chat_widget, open_session
 from tests.factories import Factory
+from tests.mail.test_indexes import INDEX, plans_of_external_id_lookups
 
 
 @pytest.fixture
@@ -79,3 +82,18 @@ def test_a_returning_visitor_sheds_expired_sessions_and_a_new_one_has_one(
 
     assert ChatSession.objects.filter(visitor=visitor).count() == 1
     assert not isinstance(hops._open(again["session"], "127.0.0.1"), int)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the planner question is SQLite's")
+def test_a_repeated_client_id_is_found_through_the_unique_index(widget: ChatWidget) -> None:
+    data = open_session(widget)
+    for n in range(3):  # more than one message in the inbox: a scan would have a choice
+        send(widget, data["session"], f"index-000000{n}", f"Hello {n}")
+
+    with CaptureQueriesContext(connection) as captured:
+        send(widget, data["session"], "index-0000001", "Hello 1")  # the client sends it again
+
+    plans = plans_of_external_id_lookups(captured)
+    assert plans, captured.captured_queries
+    for plan in plans:
+        assert f"USING INDEX {INDEX}" in plan, plan

@@ -82,6 +82,9 @@ def send_message(
     repeated = list(
         Message.objects.select_related("conversation")
         .filter(inbox_id=context.inbox_id, external_id=client_id)
+        # The unique index is partial (external_id <> ''): SQLite uses it only when the query
+        # says so.
+        .exclude(external_id="")
         .order_by()[:1]
     )
     if repeated:
