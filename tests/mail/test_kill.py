@@ -40,8 +40,9 @@ ADDRESS = "support@atiende.example"
 IMAP_DOMAIN = "imap.customers.example"
 SMTP_DOMAIN = "smtp.customers.example"
 # A budget to wait for the mail to settle, not a speed target: on a quiet machine the test ends
-# as soon as every message is in (the answer bot and triage now also run on each message).
-DEADLINE_SECONDS = 120 + MESSAGES * 0.6
+# as soon as every message is in (the answer bot and triage now also run on each message). On a
+# machine shared with the rest of the suite a killed batch can take a while to be redone alone.
+DEADLINE_SECONDS = 240 + MESSAGES * 0.8
 
 SETUP = """
 import django, json, os, sys
