@@ -35,6 +35,10 @@ migrate: install
 	$(PY) -m atiende migrate --noinput
 	$(PY) -m atiende collectstatic --noinput --verbosity 0
 
+# Links printed by the demo and sent to customers point at where `make run` serves (HOST=, PORT=),
+# unless ATIENDE_SITE_URL says otherwise.
+demo run: export ATIENDE_SITE_URL ?= http://$(HOST):$(PORT)
+
 demo: migrate
 	$(PY) -m atiende load_demo
 
