@@ -8,11 +8,14 @@ import pytest
 from django.utils import timezone
 
 from atiende.accounts import actions, reads
+from atiende.accounts.builtin.billing import add_months
 from atiende.accounts.models import (
     AccountAction,
     Charge,
     Credit,
     FamilyMember,
+    Interval,
+    Plan,
     Refund,
     Subscription,
 )
@@ -314,3 +317,64 @@ def test_a_closed_conversation_cannot_take_the_notice_and_that_is_recorded(
     assert outcome.status == "done"
     failed = Event.objects.get(kind="account.notice_failed")
     assert "closed" in failed.data["error"]
+
+
+def annual_plan() -> Plan:
+    return Plan.objects.create(
+        code="individual-annual",
+        name="Individual (annual)",
+        price=10990,
+        currency="USD",
+        interval=Interval.YEAR,
+    )
+
+
+def test_monthly_to_annual_credits_the_unused_month_and_starts_a_year(
+    world: AccountWorld,
+) -> None:
+    annual_plan()
+
+    preview = actions.preview_change_plan(world.agent, world.contact, plan="individual-annual")
+
+    assert preview.proration is not None
+    assert preview.proration.restarts_period
+    # A whole year at 109.90 less the unused half of the month at 10.99.
+    assert 10990 - 560 <= preview.amount <= 10990 - 540
+    assert any("a new period at $109.90 starts now" in line for line in preview.changes)
+
+    before = timezone.now()
+    outcome = actions.do_change_plan(
+        world.agent,
+        world.contact,
+        idempotency_key=key(),
+        plan="individual-annual",
+        from_plan="individual",
+    )
+
+    assert outcome.status == "done"
+    subscription = Subscription.objects.get(account=world.account)
+    assert subscription.plan.code == "individual-annual"
+    assert before <= subscription.current_period_start <= timezone.now()
+    assert subscription.current_period_end == add_months(subscription.current_period_start, 12)
+    assert subscription.billing_anchor == subscription.current_period_start
+    assert Charge.objects.get(external_id=outcome.reference).amount == preview.amount
+
+
+def test_annual_to_monthly_credits_the_rest_of_the_year(world: AccountWorld) -> None:
+    now = timezone.now()
+    Subscription.objects.filter(account=world.account).update(
+        plan=annual_plan(),
+        current_period_start=now - timedelta(days=73),
+        current_period_end=now + timedelta(days=292),
+    )
+
+    outcome = actions.do_change_plan(
+        world.agent, world.contact, idempotency_key=key(), plan="individual"
+    )
+
+    assert outcome.status == "done"
+    # 292 of 365 days unused at 109.90 (87.92) against a new month at 10.99: 76.93 credited.
+    credit = Credit.objects.get(account=world.account, idempotency_key__isnull=False)
+    assert 7690 <= credit.remaining <= 7696
+    subscription = Subscription.objects.get(account=world.account)
+    assert subscription.current_period_end == add_months(subscription.current_period_start, 1)

@@ -165,6 +165,9 @@ class Proration:
     old_price: int
     new_price: int
     amount: int  # positive: the customer pays now; negative: credited to the account
+    # The new plan bills over another interval (a month against a year): the unused part of the
+    # old price is credited and a whole new period of the new plan starts now.
+    restarts_period: bool = False
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,21 @@ def title(context: Context) -> str:
 def changes(context: Context) -> list[str]:
     verb, quote = context.verb, context.quote
     lines: list[str] = []
-    if quote.proration is not None:
+    if quote.proration is not None and quote.proration.restarts_period:
+        proration = quote.proration
+        lines.append(
+            _(
+                "The new plan bills over another interval: the unused %(days)s of %(period)s days "
+                "at %(old)s are credited and a new period at %(new)s starts now."
+            )
+            % {
+                "days": proration.days_left,
+                "period": proration.period_days,
+                "old": _money(proration.old_price, quote.currency),
+                "new": _money(proration.new_price, quote.currency),
+            }
+        )
+    elif quote.proration is not None:
         proration = quote.proration
         lines.append(
             _("%(days)s of %(period)s days left in the period; price %(old)s → %(new)s.")

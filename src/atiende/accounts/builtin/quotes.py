@@ -40,13 +40,21 @@ def subscription_of(account: Account) -> Subscription:
 
 
 def prorate(subscription: Subscription, plan: Plan) -> Proration:
-    """Credit the unused part of the old price, charge the rest of the period at the new one."""
+    """Credit the unused part of the old price, charge the rest of the period at the new one.
+
+    Between plans of different intervals (monthly and annual) the rest of the current period
+    means nothing at the new price: the unused part of the old price is credited and a whole
+    period of the new plan is charged, starting now.
+    """
     now = timezone.now()
     start, end = subscription.current_period_start, subscription.current_period_end
     total = max(1, int((end - start).total_seconds()))
     left = min(total, max(0, int((end - now).total_seconds())))
-    old = subscription.plan.price if subscription.status != SubscriptionStatus.CANCELED else 0
-    difference = (plan.price - old) * left
+    canceled = subscription.status == SubscriptionStatus.CANCELED
+    old = subscription.plan.price if not canceled else 0
+    restarts = not canceled and plan.interval != subscription.plan.interval
+    # In price-seconds of the current period: what is due now minus what is still unused.
+    difference = plan.price * total - old * left if restarts else (plan.price - old) * left
     # Round half away from zero, in integers.
     amount = (abs(difference) * 2 + total) // (2 * total) * (1 if difference >= 0 else -1)
     return Proration(
@@ -55,6 +63,7 @@ def prorate(subscription: Subscription, plan: Plan) -> Proration:
         old_price=old,
         new_price=plan.price,
         amount=amount,
+        restarts_period=restarts,
     )
 
 

@@ -85,6 +85,15 @@ def change_plan(account: Account, params: dict[str, Any], key: str) -> Applied:
     fields: dict[str, Any] = {"plan": plan, "status": SubscriptionStatus.ACTIVE}
     if subscription.status == SubscriptionStatus.CANCELED:
         fields |= {"current_period_start": now, "current_period_end": now + PERIOD[plan.interval]}
+    elif quoted.proration is not None and quoted.proration.restarts_period:
+        # Monthly <-> annual: a whole period of the new plan starts now (the quote charged it).
+        from atiende.accounts.builtin.billing import next_period_end  # billing imports us
+
+        fields |= {
+            "current_period_start": now,
+            "current_period_end": next_period_end(now, plan.interval),
+            "billing_anchor": now,
+        }
     fields |= {"cancel_at_period_end": False, "cancel_reason": ""}
     _bump(subscription, **fields)
     reference = ""
