@@ -80,11 +80,8 @@ def send_message(
         raise ActionError(_("The message is empty."))
     # One row at most (unique per inbox): no ORDER BY to build, as `first()` would.
     repeated = list(
-        Message.objects.select_related("conversation")
-        .filter(inbox_id=context.inbox_id, external_id=client_id)
-        # The unique index is partial (external_id <> ''): SQLite uses it only when the query
-        # says so.
-        .exclude(external_id="")
+        Message.objects.by_external_id(context.inbox_id, client_id)
+        .select_related("conversation")
         .order_by()[:1]
     )
     if repeated:

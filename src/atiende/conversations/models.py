@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -154,6 +156,20 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", pgettext_lazy("delivery status", "Failed")
 
 
+class MessageQuerySet(models.QuerySet["Message"]):
+    def by_external_id(self, inbox_id: int, external_id: str | Collection[str]) -> MessageQuerySet:
+        """The inbox's messages with this provider id (or any of these ids).
+
+        The unique index on (inbox, external_id) is partial (external_id <> ''): SQLite uses it
+        only when the query states that condition too, else it reads every message of the inbox.
+        """
+        if isinstance(external_id, str):
+            found = self.filter(inbox_id=inbox_id, external_id=external_id)
+        else:
+            found = self.filter(inbox_id=inbox_id, external_id__in=external_id)
+        return found.exclude(external_id="")
+
+
 class Message(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
@@ -177,6 +193,8 @@ class Message(models.Model):
     )
     delivery_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[MessageQuerySet] = MessageQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["seq"]

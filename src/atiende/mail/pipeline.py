@@ -324,9 +324,7 @@ class _Batch:
         )
         ids = [item.external_id for item in readable]
         self.known_ids = set(
-            Message.objects.filter(inbox=inbox, external_id__in=ids)
-            .exclude(external_id="")  # lets SQLite use the (partial) unique index
-            .values_list("external_id", flat=True)
+            Message.objects.by_external_id(inbox.pk, ids).values_list("external_id", flat=True)
         )
         self.threads = threads.ThreadIndex(
             inbox, [item.parsed for item in readable if item.parsed is not None]
@@ -560,9 +558,9 @@ def record_bounce(inbox: Inbox, parsed: ParsedEmail) -> str:
     """A delivery report for one of our replies marks that reply failed; returns a note."""
     original = parsed.bounce_original_id
     message = (
-        Message.objects.select_related("conversation")
-        .filter(inbox=inbox, external_id=original, direction=Direction.OUTBOUND)
-        .exclude(external_id="")  # lets SQLite use the (partial) unique index
+        Message.objects.by_external_id(inbox.pk, original)
+        .filter(direction=Direction.OUTBOUND)
+        .select_related("conversation")
         .first()
         if original
         else None

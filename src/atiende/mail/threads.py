@@ -107,12 +107,8 @@ class ThreadIndex:
         wanted = {item for mail in mails for item in referenced_ids(mail)}
         self.messages: dict[str, tuple[int, int]] = {}
         if wanted:
-            rows = (
-                Message.objects.filter(inbox=inbox, external_id__in=wanted)
-                # The unique index is partial (external_id <> ''): SQLite only uses it when the
-                # query repeats the condition.
-                .exclude(external_id="")
-                .values_list("external_id", "conversation_id", "conversation__contact_id")
+            rows = Message.objects.by_external_id(inbox.pk, wanted).values_list(
+                "external_id", "conversation_id", "conversation__contact_id"
             )
             self.messages = {external: (conv, contact) for external, conv, contact in rows}
         # Message-ID -> conversations of earlier replies that named it before it arrived.

@@ -79,11 +79,8 @@ def receive_message(
 
 def _existing(inbound: InboundMessage) -> ReceiveResult | None:
     message = (
-        Message.objects.select_related("conversation")
-        .filter(inbox_id=inbound.inbox_id, external_id=inbound.external_id[:255])
-        # The unique index is partial (external_id <> ''): SQLite uses it only when the query
-        # says so, else it reads every message of the inbox.
-        .exclude(external_id="")
+        Message.objects.by_external_id(inbound.inbox_id, inbound.external_id[:255])
+        .select_related("conversation")
         .first()
     )
     if message is None:
