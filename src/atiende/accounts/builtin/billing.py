@@ -28,7 +28,6 @@ the period with the subscription's version check, so two workers renewing at onc
 from __future__ import annotations
 
 import calendar
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -38,7 +37,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from atiende.accounts.builtin.writes import _bump, locked_account
+from atiende.accounts.builtin.writes import _bump, invoice_number, locked_account
 from atiende.accounts.models import (
     Account,
     Charge,
@@ -192,7 +191,7 @@ def _renew_once(subscription_id: int, now: datetime) -> Renewal | None:
         }
         invoice = Invoice.objects.create(
             account=account,
-            number=f"INV-{start:%Y%m}-{secrets.token_hex(4).upper()}",
+            number=invoice_number(start),
             amount=plan.price,
             currency=plan.currency,
             status=InvoiceStatus.PAID,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -55,12 +55,17 @@ def _bump(subscription: Subscription, **fields: Any) -> None:
         raise Conflict(_("The subscription changed meanwhile; look at the account again."))
 
 
+def invoice_number(moment: datetime) -> str:
+    """A new invoice's number: the month it bills, then a random part (unique, unguessable)."""
+    return f"INV-{moment:%Y%m}-{secrets.token_hex(4).upper()}"
+
+
 def _invoice_and_charge(account: Account, amount: int, description: str, key: str) -> Charge:
     method = PaymentMethod.objects.filter(account=account).first()
     now = timezone.now()
     invoice = Invoice.objects.create(
         account=account,
-        number=f"INV-{now:%Y%m}-{secrets.token_hex(4).upper()}",
+        number=invoice_number(now),
         amount=amount,
         currency=account.currency,
         description=description,
