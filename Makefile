@@ -69,7 +69,7 @@ bench: install
 	$(PY) bench/run_all.py
 
 # The answer bot's and triage's measurements on labelled support data (BANKING77 by default);
-# DATA=<folder> with train.csv and test.csv (text,category) runs the same on other data.
+# DATA=<folder> with train.csv and test.csv (a text and a category column) runs the same on other data.
 DATA ?= ../shared/data/banking77
 eval: install
 	$(PY) -m atiende evaluate_assistant --data "$(DATA)"

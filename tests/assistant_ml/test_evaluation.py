@@ -154,3 +154,25 @@ def test_pictures_are_written(result: dict[str, Any]) -> None:
 def test_a_folder_without_data_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match=r"train\.csv and test\.csv"):
         call_command("evaluate_assistant", "--data", str(tmp_path), stdout=StringIO())
+
+
+def _text_file(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_other_datasets_column_names_and_tabs_are_read(tmp_path: Path) -> None:
+    from atiende.assistant.evaluation.data import read_examples
+
+    clinc = _text_file(tmp_path / "clinc.csv", "text,intent\nwhat is my balance,balance\n")
+    hwu = _text_file(tmp_path / "hwu.tsv", "\ufeffLabel\tUtterance\nalarm_set\twake me at 7\n")
+    assert read_examples(clinc) == [("what is my balance", "balance")]
+    assert read_examples(hwu) == [("wake me at 7", "alarm_set")]
+
+
+def test_a_file_without_text_or_category_columns_says_which_it_found(tmp_path: Path) -> None:
+    from atiende.assistant.evaluation.data import read_examples
+
+    odd = _text_file(tmp_path / "odd.csv", "sentence,topic\nhello,greeting\n")
+    with pytest.raises(ValueError, match=r"category .*found sentence, topic"):
+        read_examples(odd)

@@ -1,4 +1,5 @@
-"""Loading an evaluation folder: `train.csv` and `test.csv` (`text,category`), and optionally
+"""Loading an evaluation folder: `train.csv` and `test.csv` (`text,category`, or the
+column names other public intent sets use, see `read_examples`), and optionally
 `ood.txt` (one out-of-domain question per line), `test_<language>.csv` (questions in another
 language, same categories) and `sensitive.txt` (categories the bot must never answer).
 
@@ -41,15 +42,34 @@ class Dataset:
         return sorted({category for _, category in self.train})
 
 
+# Column names public intent datasets use (BANKING77: category; CLINC150, HWU64 and most
+# Hugging Face exports: intent or label), first match wins; the delimiter is sniffed (CSV or TSV).
+TEXT_COLUMNS = ("text", "query", "utterance", "sentence", "question")
+CATEGORY_COLUMNS = ("category", "intent", "label")
+
+
+def _column(fieldnames: list[str], choices: tuple[str, ...]) -> str | None:
+    by_name = {name.strip().lower(): name for name in fieldnames}
+    return next((by_name[choice] for choice in choices if choice in by_name), None)
+
+
 def read_examples(path: Path) -> list[Example]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or not {"text", "category"} <= set(reader.fieldnames):
-            raise ValueError(f"{path}: expected a header with text,category")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        first = handle.readline()
+        handle.seek(0)
+        delimiter = "\t" if first.count("\t") > first.count(",") else ","
+        reader = csv.DictReader(handle, delimiter=delimiter)
+        fields = list(reader.fieldnames or [])
+        text, category = _column(fields, TEXT_COLUMNS), _column(fields, CATEGORY_COLUMNS)
+        if text is None or category is None:
+            raise ValueError(
+                f"{path}: expected a header naming the text ({', '.join(TEXT_COLUMNS)}) and "
+                f"the category ({', '.join(CATEGORY_COLUMNS)}); found {', '.join(fields) or 'none'}"
+            )
         rows = [
-            (" ".join(row["text"].split()), row["category"].strip())
+            (" ".join(row[text].split()), row[category].strip())
             for row in reader
-            if row.get("text") and row.get("category")
+            if row.get(text) and row.get(category)
         ]
     if not rows:
         raise ValueError(f"{path}: no rows")

@@ -35,7 +35,9 @@ class Command(BaseCommand):
 
         folder = Path(options["data"]).expanduser()
         if not (folder / "train.csv").is_file() or not (folder / "test.csv").is_file():
-            raise CommandError(f"{folder} needs train.csv and test.csv (text,category)")
+            raise CommandError(
+                f"{folder} needs train.csv and test.csv (a text and a category column)"
+            )
         output = Path(options["output"] or settings.PROJECT_DIR / "bench" / "results")
 
         def progress(line: str) -> None:
