@@ -80,6 +80,23 @@ def test_the_activity_filters_errors_and_devices(world: AccountWorld) -> None:
     ]
 
 
+def test_reloading_the_access_box_keeps_the_activity_filters(world: AccountWorld) -> None:
+    # The page reloads the access box on every conversation event, sending the filters shown.
+    grant_activity(world)
+
+    html = (
+        signed_in(world.agent)
+        .get(panel_url(world, "access/"), {"device": "iPad", "window": "24h"})
+        .content.decode()
+    )
+
+    assert "device_sync" in html
+    assert "E_DRM_4012" not in html
+    assert '<option value="iPad" selected>' in html
+    assert re.search(r'<option value="24h" selected>', html)
+    assert GrantUse.objects.get().detail == "all events, Last 24 hours, iPad"
+
+
 def test_the_use_log_is_written_in_the_customers_language(world: AccountWorld) -> None:
     type(world.contact).objects.filter(pk=world.contact.pk).update(language="es")
     grant_activity(world)

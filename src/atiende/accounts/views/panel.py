@@ -153,7 +153,8 @@ def panel(request: HttpRequest, conversation_id: int) -> HttpResponse:
 def access(request: HttpRequest, conversation_id: int) -> HttpResponse:
     user, conversation = load(request, conversation_id)
     account = linked(conversation)
-    context = access_context(user, conversation, account, {})
+    # The page's reload sends the activity filters the agent chose, so they stay applied.
+    context = access_context(user, conversation, account, request.GET.dict())
     return render(request, "accounts/panel/_access.html", context)
 
 

@@ -41,12 +41,130 @@
     return Array.prototype.slice.call(document.querySelectorAll(".grant-banner[data-grant-id]"));
   }
 
+  // What the agent has under way in the access box (an open "Request access" form and what
+  // they chose or typed in it), taken just before a reload replaces the box and put back into
+  // the new one: a revoke, an expiry or a new message must not close the form or drop the text.
+  // Only reloads (GET) keep it: a submitted request is answered by the box the server renders.
+  function fieldKey(field) {
+    var form = field.form;
+    return (form ? form.getAttribute("action") || "" : "") + "|" + field.name;
+  }
+
+  function changedValue(field) {
+    if (field.type === "hidden" || field.type === "submit" || !field.name) {
+      return null;
+    }
+    if (field.type === "checkbox" || field.type === "radio") {
+      return field.checked !== field.defaultChecked ? { checked: field.checked } : null;
+    }
+    if (field.tagName === "SELECT") {
+      var changed = Array.prototype.some.call(field.options, function (option) {
+        return option.selected !== option.defaultSelected;
+      });
+      return changed ? { value: field.value } : null;
+    }
+    return field.value !== field.defaultValue ? { value: field.value } : null;
+  }
+
+  function keepAccessState(box) {
+    var kept = { open: [], fields: {} };
+    box.querySelectorAll("details").forEach(function (details, index) {
+      if (details.open) {
+        kept.open.push(details.className || String(index));
+      }
+      details.querySelectorAll("input, select, textarea").forEach(function (field) {
+        var value = changedValue(field);
+        if (value) {
+          kept.fields[fieldKey(field)] = value;
+        }
+      });
+    });
+    return kept;
+  }
+
+  function restoreAccessState(kept) {
+    var box = accessBox();
+    if (!box) {
+      return;
+    }
+    box.querySelectorAll("details").forEach(function (details, index) {
+      if (kept.open.indexOf(details.className || String(index)) >= 0) {
+        details.open = true;
+      }
+      details.querySelectorAll("input, select, textarea").forEach(function (field) {
+        var value = kept.fields[fieldKey(field)];
+        if (!value) {
+          return;
+        }
+        if ("checked" in value) {
+          field.checked = value.checked;
+        } else if (field.tagName !== "SELECT" || field.querySelector('option[value="' + CSS.escape(value.value) + '"]')) {
+          field.value = value.value;
+        }
+      });
+    });
+  }
+
+  // The panel (or the conversation's whole side panel, which loads the account panel again)
+  // reloaded after a conversation event: keep the access box's state until a box is back.
+  var keptAccess = null;
+  var KEEP_MS = 10000;
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail || {};
+    var verb = detail.requestConfig ? detail.requestConfig.verb : "";
+    var box = accessBox();
+    var target = detail.target;
+    if (!box || !target || detail.shouldSwap === false || !target.contains(box)) {
+      return;
+    }
+    keptAccess = verb === "get" ? { state: keepAccessState(box), at: Date.now() } : null;
+  });
+
+  function restoreKeptAccess() {
+    if (!keptAccess || !accessBox()) {
+      return;
+    }
+    var kept = keptAccess;
+    keptAccess = null;
+    if (Date.now() - kept.at < KEEP_MS) {
+      restoreAccessState(kept.state);
+    }
+  }
+
+  // The access box again, with the activity filters the agent chose. The answer replaces the
+  // box on the page when it arrives (an earlier reload may have replaced the one that was there
+  // when this one started), unless a later reload already answered.
+  var accessReloads = 0;
+  var accessShown = 0;
+
   function reloadAccess() {
     var box = accessBox();
     if (!box || !window.htmx) {
       return;
     }
-    window.htmx.ajax("GET", box.getAttribute("data-access-url"), { target: "#account-access", swap: "outerHTML" });
+    var number = ++accessReloads;
+    var url = box.getAttribute("data-access-url");
+    var filters = box.querySelector("form.activity-filters");
+    if (filters) {
+      url += "?" + new URLSearchParams(new FormData(filters)).toString();
+    }
+    fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (response) {
+        return response.ok ? response.text() : null;
+      })
+      .then(function (html) {
+        var current = accessBox();
+        if (html === null || !current || number < accessShown) {
+          return;
+        }
+        accessShown = number;
+        var kept = keepAccessState(current);
+        window.htmx.swap(current, html, { swapStyle: "outerHTML" });
+        restoreAccessState(kept);
+        scan();
+      })
+      .catch(function () { /* offline: the next event or the countdown reloads it */ });
   }
 
   function reloadPanel() {
@@ -147,6 +265,7 @@
     var timelineUrl = document.body.getAttribute("data-timeline-url");
     var path = detail.pathInfo ? detail.pathInfo.requestPath : "";
     var target = detail.target;
+    restoreKeptAccess();
     if ((timelineUrl && path === timelineUrl) || (target && target.id === "timeline")) {
       onConversationChanged();
     }
