@@ -352,6 +352,13 @@ def process_batch(raw_ids: list[int]) -> tuple[set[int], dict[int, Exception]]:
     if not raw_emails:
         return set(), {}
     items = [_read(raw_email) for raw_email in raw_emails]  # CPU only: before the transaction
+    # The batch's broadcasts and the subscribers of its events go out together once it
+    # committed (one hand-over to the channel layer, one transaction for the tasks they queue).
+    with events.published_together():
+        return _process_items(items)
+
+
+def _process_items(items: list[_Item]) -> tuple[set[int], dict[int, Exception]]:
     failures: dict[int, Exception] = {}
     done: list[_Item] = []
     unreached: list[int] = []

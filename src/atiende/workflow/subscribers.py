@@ -32,9 +32,14 @@ def bot_enabled(conversation: Conversation) -> bool:
 def on_conversation_created(event: Event) -> None:
     if event.conversation_id is None:
         return
-    is_chat = Conversation.objects.filter(
-        pk=event.conversation_id, inbox__channel=ChannelKind.CHAT
-    ).exists()
+    channel = (event.data or {}).get("channel")
+    if channel is not None:
+        # `receive_message` says the inbox's channel: an email or a form needs no query.
+        is_chat = channel == ChannelKind.CHAT
+    else:
+        is_chat = Conversation.objects.filter(
+            pk=event.conversation_id, inbox__channel=ChannelKind.CHAT
+        ).exists()
     if is_chat:
         tasks.enqueue(
             "workflow.route",
