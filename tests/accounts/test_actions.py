@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from atiende.accounts import actions, reads
 from atiende.accounts.builtin.billing import add_months
@@ -208,6 +209,20 @@ def test_pause_resume_and_cancel_with_a_reason(world: AccountWorld) -> None:
     assert subscription.cancel_reason == "too_expensive"
     with pytest.raises(Conflict, match="already cancelled"):
         actions.preview_cancel(world.agent, world.contact, reason="other")
+
+
+def test_a_pause_says_when_it_ends_not_when_it_starts(world: AccountWorld) -> None:
+    # The preview and the customer's notice named today (when the pause takes effect).
+    until = timezone.now() + timedelta(days=60)
+    ends = date_format(until, "DATE_FORMAT")
+
+    preview = actions.preview_pause(world.agent, world.contact, months=2)
+
+    assert f"No charges until {ends}." in preview.changes
+    assert preview.customer_notice == (
+        f"Your subscription is paused until {ends}; you will not be charged."
+    )
+    assert date_format(timezone.now(), "DATE_FORMAT") not in preview.customer_notice
 
 
 def test_a_retention_offer_keeps_the_subscription_and_credits_a_month(world: AccountWorld) -> None:

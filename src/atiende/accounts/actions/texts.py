@@ -8,9 +8,11 @@ told the same words whichever provider is configured.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.utils import translation
+from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -39,9 +41,14 @@ def _plan(context: Context, code: str) -> str:
     return plan.name if plan else code
 
 
-def _when(context: Context) -> str:
-    moment = context.quote.effective_at or context.quote.details.get("until")
-    return date_format(moment, "DATE_FORMAT") if moment is not None else ""
+def _when(context: Context, *, until: bool = False) -> str:
+    """The quote's date: when the action takes effect, or (`until`) when a pause ends."""
+    details = context.quote.details
+    moment: object = details.get("until") if until else None
+    moment = moment or context.quote.effective_at or details.get("until")
+    if isinstance(moment, str):  # a provider over HTTP sends dates as ISO 8601 text
+        moment = parse_datetime(moment)
+    return date_format(moment, "DATE_FORMAT") if isinstance(moment, datetime) else ""
 
 
 def title(context: Context) -> str:
@@ -124,7 +131,7 @@ def changes(context: Context) -> list[str]:
             % {"amount": _money(-quote.amount, quote.currency)}
         )
     if verb == "pause":
-        lines.append(_("No charges until %(date)s.") % {"date": _when(context)})
+        lines.append(_("No charges until %(date)s.") % {"date": _when(context, until=True)})
     if verb == "cancel" and not context.params.get("offer"):
         lines.append(_("The subscription ends on %(date)s.") % {"date": _when(context)})
     if verb == "send_payment_link":
@@ -163,7 +170,7 @@ def customer_notice(context: Context) -> str:
         ) % {"email": context.email}
     if verb == "pause":
         return _("Your subscription is paused until %(date)s; you will not be charged.") % {
-            "date": _when(context)
+            "date": _when(context, until=True)
         }
     if verb == "resume":
         return _("Your subscription is active again.")
