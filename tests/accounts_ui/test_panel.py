@@ -9,14 +9,16 @@ from datetime import timedelta
 
 from django.test import Client
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from atiende.accounts import actions
 from atiende.accounts.models import AccountAction, ApprovalRequest, Refund
 from atiende.api.tokens import create_token
 from atiende.consent import grants
 from atiende.consent.models import Grant, GrantStatus, GrantUse
 from atiende.conversations.models import Direction
 from atiende.people.models import Role
-from tests.accounts.conftest import AccountWorld
+from tests.accounts.conftest import AccountWorld, key
 from tests.accounts_ui.conftest import signed_in
 from tests.factories import Factory
 
@@ -95,6 +97,47 @@ def test_reloading_the_access_box_keeps_the_activity_filters(world: AccountWorld
     assert '<option value="iPad" selected>' in html
     assert re.search(r'<option value="24h" selected>', html)
     assert GrantUse.objects.get().detail == "all events, Last 24 hours, iPad"
+
+
+def action_labels(world: AccountWorld) -> list[str]:
+    html = signed_in(world.agent).get(panel_url(world)).content.decode()
+    actions_list = html.split('<ul class="account-actions">', 1)[1].split("</ul>", 1)[0]
+    return re.findall(r'hx-swap="innerHTML"[^>]*>([^<]+)</button>', actions_list)
+
+
+def test_the_panel_offers_only_the_actions_that_fit_the_subscriptions_state(
+    world: AccountWorld,
+) -> None:
+    # "Resume" on a running subscription answered "The subscription is not paused."
+    running = action_labels(world)
+    actions.do_pause(world.agent, world.contact, idempotency_key=key(), months=1)
+    paused = action_labels(world)
+
+    assert "Pause" in running
+    assert "Cancel" in running
+    assert "Resume" not in running
+    assert "Resume" in paused
+    assert "Pause" not in paused
+
+
+def test_the_refund_form_names_charges_in_money_not_cents(world: AccountWorld) -> None:
+    # Was "ch_1 · Sonora Individual · 1099 USD" next to an amount field in cents.
+    client = signed_in(world.agent)
+    today = date_format(timezone.now(), "DATE_FORMAT")
+
+    before = client.get(panel_url(world, "actions/refund/")).content.decode()
+    actions.do_refund(
+        world.agent, world.contact, idempotency_key=key(), charge_id="ch_1", amount=500
+    )
+    after = client.get(panel_url(world, "actions/refund/")).content.decode()
+    spanish = client.get(
+        panel_url(world, "actions/refund/"), HTTP_ACCEPT_LANGUAGE="es"
+    ).content.decode()
+
+    assert f"{today} · Sonora Individual · $10.99 · ch_1</option>" in before
+    assert "1099 USD" not in before
+    assert "Sonora Individual · $5.99 left of $10.99 · ch_1</option>" in after
+    assert "Sonora Individual · quedan 5,99 $ de 10,99 $ · ch_1</option>" in spanish
 
 
 def test_the_use_log_is_written_in_the_customers_language(world: AccountWorld) -> None:

@@ -7,8 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from atiende.accounts.money import format_money
 from atiende.accounts.types import ChargeInfo, MemberInfo, PlanInfo
 from atiende.consent.models import Scope
 
@@ -82,6 +86,20 @@ class CancelForm(ActionForm):
         }
 
 
+def charge_label(charge: ChargeInfo) -> str:
+    """A charge as agents pick it: its date, what it was for, what is left to refund in the
+    currency (not in cents), and the provider's id (two charges can share the rest)."""
+    language = translation.get_language() or "en"
+    left = format_money(charge.refundable, charge.currency, language)
+    if charge.refunded:
+        left = gettext("%(left)s left of %(amount)s") % {
+            "left": left,
+            "amount": format_money(charge.amount, charge.currency, language),
+        }
+    when = date_format(charge.created_at, "DATE_FORMAT")
+    return " · ".join(part for part in (when, charge.description, left, charge.id) if part)
+
+
 class RefundForm(ActionForm):
     charge_id = forms.ChoiceField(label=_("Charge"))
     amount = forms.IntegerField(
@@ -93,9 +111,7 @@ class RefundForm(ActionForm):
         super().__init__(*args, **kwargs)
         charges: list[ChargeInfo] = self.context.get("charges", [])
         choice_field(self, "charge_id").choices = [
-            (c.id, f"{c.id} · {c.description} · {c.amount - c.refunded} {c.currency}")
-            for c in charges
-            if c.refundable > 0
+            (c.id, charge_label(c)) for c in charges if c.refundable > 0
         ]
 
     def params(self) -> dict[str, Any]:

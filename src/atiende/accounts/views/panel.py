@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from atiende.accounts.actions.common import customer_language
 from atiende.accounts.money import format_asset
+from atiende.accounts.types import AccountSummary
 from atiende.accounts.views import checklists
 from atiende.accounts.views.common import (
     TRANSACTION_KINDS,
@@ -44,13 +45,35 @@ from atiende.core.errors import ActionError, NotAllowed
 from atiende.people.models import User
 
 
+def _applies(verb: str, summary: AccountSummary) -> bool:
+    """Whether the action makes sense in the account's state (the provider still decides):
+    no "Resume" for a subscription that is not paused, no "Pause" or "Cancel" for one that is
+    not running, no "Freeze" for withdrawals already frozen."""
+    paid = summary.plan is not None and summary.plan.price > 0
+    if verb == "pause":
+        return summary.status == "active" and paid and not summary.cancel_at_period_end
+    if verb == "resume":
+        return summary.status == "paused"
+    if verb == "cancel":
+        return (
+            summary.status not in {"canceled", "none"}
+            and paid
+            and not (summary.cancel_at_period_end)
+        )
+    if verb == "freeze_withdrawals":
+        return not summary.withdrawals_frozen
+    if verb == "unfreeze_withdrawals":
+        return summary.withdrawals_frozen
+    return True
+
+
 def _actions(account: Account) -> list[dict[str, Any]]:
     if account.summary is None:
         return []
     return [
         {"verb": verb, "label": label, "needs_settings": needs_settings}
         for verb, (_form, label, needs_settings, kinds) in ACTIONS.items()
-        if account.kind in kinds
+        if account.kind in kinds and _applies(verb, account.summary)
     ]
 
 
