@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,10 +28,10 @@ from atiende.assistant.ml.signals import sentiment, spam_score, urgency, urgency
 from atiende.assistant.models import Category, Triage
 from atiende.conversations.access import can_see_conversation
 from atiende.conversations.actions import change_team, tag
-from atiende.conversations.models import Conversation, Direction, Priority
+from atiende.conversations.models import Conversation, Direction, Message, Priority
 from atiende.core import events, tasks
 from atiende.core.errors import NotFound
-from atiende.core.models import Event
+from atiende.core.models import Event, Task, TaskStatus
 from atiende.people.models import Team, User
 
 logger = logging.getLogger(__name__)
@@ -103,27 +104,106 @@ def on_conversation_created(event: Event) -> None:
     if event.conversation_id is None:
         return
     tasks.enqueue(
-        "assistant.triage",
+        TASK,
         {"conversation_id": event.conversation_id},
         key=f"triage:{event.conversation_id}",
     )
 
 
-@tasks.task("assistant.triage")
+TASK = "assistant.triage"
+# Conversations one task triages: its own and others waiting, in one transaction and one call
+# of the classifier (a batch of mail opens a conversation per new sender).
+BATCH_SIZE = 50
+
+
+@tasks.task(TASK)
 def triage_task(payload: dict[str, Any]) -> None:
-    conversation = Conversation.objects.filter(pk=payload["conversation_id"]).first()
-    if conversation is not None and not Triage.objects.filter(conversation=conversation).exists():
-        triage(conversation)
+    """Triage this conversation, and with it the others whose triage task waits (batches):
+    their tasks are marked done in the same transaction. One that fails is rolled back alone
+    and keeps its task (retried on its own); the events go out once the batch committed."""
+    own = int(payload["conversation_id"])
+    with events.published_together():
+        failure = _triage_batch(own)
+    if failure is not None:
+        raise failure
+
+
+def _triage_batch(own: int) -> Exception | None:
+    failure: Exception | None = None
+    with transaction.atomic():
+        waiting = _waiting(own)
+        ids = [own, *waiting]
+        conversations = Conversation.objects.in_bulk(ids)
+        triaged = set(
+            Triage.objects.filter(conversation_id__in=ids).values_list("conversation_id", flat=True)
+        )
+        todo = [conversations[pk] for pk in ids if pk in conversations and pk not in triaged]
+        texts = conversation_texts(todo)
+        decided = _categorise_many([texts[conversation.pk] for conversation in todo])
+        finished = [pk for pk in waiting if pk not in conversations or pk in triaged]
+        for conversation, (category, confidence) in zip(todo, decided, strict=True):
+            try:  # under a savepoint of its own (`_triage`)
+                _triage(conversation, texts[conversation.pk], category, confidence, new=True)
+            except Exception as exc:
+                if conversation.pk == own:
+                    failure = exc
+                else:
+                    logger.warning("triage of conversation %s failed: %r", conversation.pk, exc)
+                continue
+            if conversation.pk != own:
+                finished.append(conversation.pk)
+        if finished:
+            Task.objects.filter(
+                key__in=[waiting[pk] for pk in finished], status=TaskStatus.PENDING
+            ).update(status=TaskStatus.DONE, finished_at=timezone.now(), locked_until=None)
+    return failure
+
+
+def _waiting(own: int) -> dict[int, str]:
+    """Other conversations whose triage task waits, by id (with their task's key), locked for
+    this transaction; tasks tried before (a failure) run on their own. None when this task
+    itself failed before: it runs alone."""
+    own_attempts = (
+        Task.objects.filter(name=TASK, key=f"triage:{own}")
+        .values_list("attempts", flat=True)
+        .first()
+    )
+    if own_attempts is not None and own_attempts > 1:
+        return {}
+    queryset = Task.objects.filter(
+        name=TASK, status=TaskStatus.PENDING, attempts=0, run_at__lte=timezone.now()
+    ).order_by("run_at", "pk")[: BATCH_SIZE - 1]
+    if connection.features.has_select_for_update_skip_locked:
+        queryset = queryset.select_for_update(skip_locked=True)
+    waiting: dict[int, str] = {}
+    for key, payload in queryset.values_list("key", "payload"):
+        conversation_id = payload.get("conversation_id") if isinstance(payload, dict) else None
+        if isinstance(conversation_id, int) and conversation_id != own:
+            waiting[conversation_id] = key
+    return waiting
 
 
 def triage(conversation: Conversation) -> Triage:
     """Decide and store triage for `conversation`; tags and priority follow."""
     text = conversation_text(conversation)
+    category, category_confidence = _categorise(text)
+    return _triage(conversation, text, category, category_confidence)
+
+
+def _triage(
+    conversation: Conversation,
+    text: str,
+    category: Category | None,
+    category_confidence: float,
+    *,
+    new: bool = False,
+) -> Triage:
+    """Store what `text` says about `conversation` (`new`: it has no triage row yet, read in
+    this transaction)."""
     reasons: list[list[str]] = []
     language, language_confidence = detect_language(text)
     if language and language != "und":
         reasons.append(["language", str(language)])
-    category, category_confidence = _categorise(text)
     if category is not None:
         reasons.append(["category", f"{category.name}|{round(category_confidence * 100)}"])
     team = (
@@ -156,22 +236,27 @@ def triage(conversation: Conversation) -> Triage:
     if junk >= SPAM_ABOVE:
         tags.append("spam")
         reasons.append(["spam", f"{junk:.2f}"])
+    values = {
+        "language": "" if language == "und" else str(language or "")[:10],
+        "language_confidence": float(language_confidence or 0.0),
+        "category": category,
+        "category_confidence": category_confidence,
+        "suggested_team": team,
+        "sentiment": mood,
+        "urgency": pressing,
+        "spam": junk,
+        "angry": angry,
+        "reasons": reasons,
+    }
     with transaction.atomic():
-        result, _created = Triage.objects.update_or_create(
-            conversation=conversation,
-            defaults={
-                "language": "" if language == "und" else str(language or "")[:10],
-                "language_confidence": float(language_confidence or 0.0),
-                "category": category,
-                "category_confidence": category_confidence,
-                "suggested_team": team,
-                "sentiment": mood,
-                "urgency": pressing,
-                "spam": junk,
-                "angry": angry,
-                "reasons": reasons,
-            },
-        )
+        if new:
+            # A row written meanwhile (an agent's correction) meets the unique constraint:
+            # this conversation's task is then retried on its own, which updates that row.
+            result = Triage.objects.create(conversation=conversation, **values)
+        else:
+            result, _created = Triage.objects.update_or_create(
+                conversation=conversation, defaults=values
+            )
         if tags:
             actions.add_tags(conversation, tags)
         if pressing >= URGENT_ABOVE and conversation.priority in {Priority.LOW, Priority.NORMAL}:
@@ -190,19 +275,50 @@ def triage(conversation: Conversation) -> Triage:
     return result
 
 
+def conversation_texts(conversations: list[Conversation]) -> dict[int, str]:
+    """`conversation_text` of each, in two queries."""
+    ids = [conversation.pk for conversation in conversations]
+    inbound = Message.objects.filter(conversation_id__in=ids, direction=Direction.INBOUND)
+    first_seq = dict(
+        inbound.values("conversation_id")
+        .annotate(first=Min("seq"))
+        .values_list("conversation_id", "first")
+    )
+    bodies = {
+        conversation_id: body
+        for conversation_id, seq, body in inbound.filter(
+            seq__in=set(first_seq.values())
+        ).values_list("conversation_id", "seq", "body_text")
+        if first_seq.get(conversation_id) == seq
+    }
+    return {
+        conversation.pk: f"{conversation.subject}\n{bodies.get(conversation.pk) or ''}".strip()
+        for conversation in conversations
+    }
+
+
 def _categorise(text: str) -> tuple[Category | None, float]:
+    return _categorise_many([text])[0]
+
+
+def _categorise_many(texts: list[str]) -> list[tuple[Category | None, float]]:
+    """The category of each text, with one call of the classifier for all."""
+    nothing: list[tuple[Category | None, float]] = [(None, 0.0)] * len(texts)
     # Without categories a prediction has nowhere to go: do not even load the model.
-    if not Category.objects.exists():
-        return None, 0.0
+    if not texts or not Category.objects.exists():
+        return nothing
     classifier = current_classifier()
     if classifier is None:
-        return None, 0.0
-    predictions = classifier.predict([text])
-    if not predictions:
-        return None, 0.0
-    label, probability = predictions[0]
-    category = Category.objects.select_related("team").filter(slug=str(label)).first()
-    return category, float(probability)
+        return nothing
+    predictions = classifier.predict(texts)
+    if len(predictions) != len(texts):
+        return nothing
+    slugs = {str(label) for label, _probability in predictions}
+    categories = {
+        category.slug: category
+        for category in Category.objects.select_related("team").filter(slug__in=slugs)
+    }
+    return [(categories.get(str(label)), float(probability)) for label, probability in predictions]
 
 
 def describe_reasons(triage_row: Triage) -> list[str]:
