@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from atiende.api.models import ApiToken
-from atiende.core import events
+from atiende.core import events, rawsql
 from atiende.core.errors import ActionError
 from atiende.people.models import User
 
@@ -61,15 +61,19 @@ def revoke_token(token: ApiToken, actor: User | None = None) -> ApiToken:
     return token
 
 
+# Every API request asks: compiled once (`rawsql.Select`).
+_BY_PREFIX = rawsql.Select(
+    lambda prefix: ApiToken.objects.select_related("user").filter(prefix=prefix, revoked=False),
+    str,
+)
+
+
 def authenticate(raw: str) -> User | None:
     """The active agent a token acts as, or None for an unknown, revoked or malformed token."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > MAX_TOKEN_LENGTH:
         return None
     digest = hash_token(raw)
-    candidates = ApiToken.objects.select_related("user").filter(
-        prefix=raw[:PREFIX_LENGTH], revoked=False
-    )
-    for token in candidates:
+    for token in _BY_PREFIX.fetch(raw[:PREFIX_LENGTH]):
         # The prefix narrows the lookup; the hash comparison takes constant time.
         if hmac.compare_digest(token.token_hash, digest) and token.user.is_active:
             _mark_used(token)

@@ -21,18 +21,34 @@ from atiende.chat import limits
 from atiende.chat.extensions import action_handler, actions_for
 from atiende.chat.frames import PUBLIC_DIRECTIONS, message_frame, public_messages
 from atiende.chat.models import ChatState, Visitor
-from atiende.chat.sessions import VisitorContext, current_conversation, visitor_contact
+from atiende.chat.sessions import (
+    VisitorContext,
+    current_conversation,
+    identity_contact,
+    visitor_contact,
+)
 from atiende.conversations.actions import receive_message
 from atiende.conversations.models import Conversation, DeliveryStatus, Direction, Message
-from atiende.core import events
+from atiende.core import events, rawsql
 from atiende.core.errors import ActionError, NotFound
 from atiende.inboxes.contract import InboundAttachment, InboundMessage
-from atiende.people.lookup import contact_for_identity
 from atiende.people.models import Contact, ContactIdentity, IdentityKind
 from atiende.search import index
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 MAX_URL = 1000
+
+# A visitor's message already stored under its client id (unique per inbox: one row at most, no
+# ORDER BY). Every message asks: compiled once (`rawsql.Select`).
+_BY_CLIENT_ID = rawsql.Select(
+    lambda inbox_id, client_id: (
+        Message.objects.by_external_id(inbox_id, client_id)
+        .select_related("conversation")
+        .order_by()[:1]
+    ),
+    int,
+    str,
+)
 
 
 @dataclass(frozen=True)
@@ -78,20 +94,15 @@ def send_message(
     text = check_text(text)
     if not text.strip() and not files:
         raise ActionError(_("The message is empty."))
-    # One row at most (unique per inbox): no ORDER BY to build, as `first()` would.
-    repeated = list(
-        Message.objects.by_external_id(context.inbox_id, client_id)
-        .select_related("conversation")
-        .order_by()[:1]
-    )
-    if repeated:
-        return _repeat(context, repeated[0])
+    repeated = _BY_CLIENT_ID.first(context.inbox_id, client_id)
+    if repeated is not None:
+        return _repeat(context, repeated)
     limits.check(
         ("chat_message_visitor", str(context.visitor_pk)), ("chat_message_ip", address or "?")
     )
     # The identity's contact is handed to receive_message (it would look it up again); a
     # visitor known only by the contact it wrote as (no identity yet) lets it look.
-    identified = contact_for_identity(context.identity_kind, context.identity_value)
+    identified = identity_contact(context.identity_kind, context.identity_value)
     contact = identified or visitor_contact(context)
     conversation = current_conversation(context, contact) if contact is not None else None
     result = receive_message(

@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from atiende.chat.identity import MAX_USER_ID, verify_user
 from atiende.chat.models import ChatSession, ChatWidget, Visitor, new_token, token_hash
 from atiende.conversations.models import Conversation
+from atiende.core import rawsql
 from atiende.core.errors import NotAllowed, NotFound
 from atiende.inboxes.models import ChannelKind
 from atiende.people.lookup import contact_for_identity, surviving
-from atiende.people.models import Contact, IdentityKind
+from atiende.people.models import Contact, ContactIdentity, IdentityKind, normalize_identity
 
 SESSION_TTL = timedelta(hours=24)
 # A session is extended when used with less than this left (not on every use: no write per
@@ -195,7 +196,7 @@ def visitor_contact(context: VisitorContext, visitor: Visitor | None = None) -> 
 
     `visitor`: the visitor's row as just read (`authenticate_visitor`), saving a read of it.
     """
-    contact = contact_for_identity(context.identity_kind, context.identity_value)
+    contact = identity_contact(context.identity_kind, context.identity_value)
     if contact is not None:
         return contact
     if visitor is None or visitor.pk != context.visitor_pk:
@@ -203,6 +204,30 @@ def visitor_contact(context: VisitorContext, visitor: Visitor | None = None) -> 
     elif visitor.contact_id is None:
         return None
     return surviving(visitor.contact) if visitor.contact is not None else None
+
+
+# The reads every visitor message and socket makes, compiled once (`rawsql.Select`).
+_IDENTITY = rawsql.Select(
+    lambda kind, value: ContactIdentity.objects.select_related("contact").filter(
+        kind=kind, value=value
+    )[:1],  # (kind, value) is unique: one row at most, no ORDER BY
+    str,
+    str,
+)
+_LATEST = rawsql.Select(
+    lambda contact_id, inbox_id: Conversation.objects.filter(
+        contact_id=contact_id, inbox_id=inbox_id
+    ).order_by("-last_message_at", "-id")[:1],
+    int,
+    int,
+)
+
+
+def identity_contact(kind: str, value: str) -> Contact | None:
+    """`people.lookup.contact_for_identity` (the same read, through merges) for the chat's
+    hot path."""
+    identity = _IDENTITY.first(kind, normalize_identity(kind, value))
+    return surviving(identity.contact) if identity is not None else None
 
 
 def current_conversation(
@@ -214,11 +239,7 @@ def current_conversation(
     contact = contact or visitor_contact(context, visitor)
     if contact is None:
         return None
-    conversation = (
-        Conversation.objects.filter(contact=contact, inbox_id=context.inbox_id)
-        .order_by("-last_message_at", "-id")
-        .first()
-    )
+    conversation = _LATEST.first(contact.pk, context.inbox_id)
     while conversation is not None and conversation.merged_into_id is not None:
         # Merges stay within one customer; a target of someone else's is never followed.
         conversation = Conversation.objects.filter(

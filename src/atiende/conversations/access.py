@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from atiende.conversations.models import Attachment, Conversation, Direction, Message
+from atiende.core import rawsql
 from atiende.core.errors import NotFound
-from atiende.people.models import Contact, User
+from atiende.people.models import Contact, Team, User
 
 
 def conversation_visibility(user: User) -> Q:
@@ -15,7 +18,16 @@ def conversation_visibility(user: User) -> Q:
     without a team, and the ones assigned to them."""
     if user.sees_everything:
         return Q()
-    return Q(team__isnull=True) | Q(team__in=user.teams.all()) | Q(assignee=user)
+    return agent_visibility(user.pk)
+
+
+def agent_visibility(user_id: int) -> Q:
+    """What an agent (not an admin or supervisor) sees, by the agent's id."""
+    return (
+        Q(team__isnull=True)
+        | Q(team__in=Team.objects.filter(members=user_id))
+        | Q(assignee_id=user_id)
+    )
 
 
 def visible_conversations(user: User) -> QuerySet[Conversation]:
@@ -52,15 +64,49 @@ def access_conversation_by_id(
     user: User, conversation_id: int, *, related: tuple[str, ...] = FULL
 ) -> Conversation:
     """The conversation, if `user` may see it, with `related` loaded (the hot paths that only
-    need the visibility check ask for fewer joins: building them costs more than running them)."""
-    queryset = visible_conversations(user).filter(pk=conversation_id)
+    need the visibility check ask for fewer joins: building them costs more than running them).
+
+    The agent API asks this for every message it reads or writes: the statement is compiled
+    once per `related` and kind of user (`rawsql.Select`)."""
+    if not user.is_active:
+        raise NotFound(_("Conversation not found."))
+    everything = bool(user.sees_everything)
+    key = (related, everything)
+    statement = _BY_ID.get(key)
+    if statement is None:
+        if everything:
+            statement = rawsql.Select(partial(_by_id, related), int)
+        else:
+            statement = rawsql.Select(partial(_by_id_for_agent, related), int, int)
+        _BY_ID[key] = statement
+    found = (
+        statement.first(conversation_id)
+        if everything
+        else statement.first(conversation_id, user.pk)
+    )
+    if found is None:
+        raise NotFound(_("Conversation not found."))
+    found.__dict__[VISIBLE_TO] = _seen_as(user, found)
+    return found
+
+
+def _by_id(related: tuple[str, ...], conversation_id: int) -> QuerySet[Conversation]:
+    queryset = Conversation.objects.filter(pk=conversation_id)
     if related:
         queryset = queryset.select_related(*related)
-    found = list(queryset[:1])  # a primary key: no ORDER BY needed
-    if not found:
-        raise NotFound(_("Conversation not found."))
-    found[0].__dict__[VISIBLE_TO] = _seen_as(user, found[0])
-    return found[0]
+    return queryset[:1]  # a primary key: no ORDER BY needed
+
+
+def _by_id_for_agent(
+    related: tuple[str, ...], conversation_id: int, user_id: int
+) -> QuerySet[Conversation]:
+    queryset = Conversation.objects.filter(agent_visibility(user_id)).filter(pk=conversation_id)
+    if related:
+        queryset = queryset.select_related(*related)
+    return queryset[:1]
+
+
+_BY_ID: dict[tuple[tuple[str, ...], bool], rawsql.Select[Conversation]] = {}
 
 
 def customer_conversations(contact: Contact) -> QuerySet[Conversation]:

@@ -3,7 +3,10 @@ messages and uploads. Handlers are thin: access helpers decide visibility, actio
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status, UploadedFile
@@ -29,7 +32,8 @@ from atiende.conversations.access import (
     visible_conversations,
 )
 from atiende.conversations.actions.manage import normalize_tag
-from atiende.conversations.models import Conversation, Message
+from atiende.conversations.models import Attachment, Conversation, Message
+from atiende.core import rawsql
 from atiende.core.errors import ActionError, Conflict, NotFound
 from atiende.inboxes.contract import InboundMessage
 from atiende.inboxes.models import ChannelKind, Inbox
@@ -209,25 +213,48 @@ def list_messages(
 ) -> MessagePage:
     """Every message, internal notes included, in order; resume with `after_seq`."""
     user = agent_of(request)
-    page = (
-        Message.objects.filter(conversation_id=conversation_id, seq__gt=filters.after_seq)
-        .select_related("author_user", "author_contact")
-        .prefetch_related("attachments")
-        .order_by("seq")[: filters.limit]
-    )
     if user.is_active and user.sees_everything:
         # Whoever sees every conversation needs no visibility check: messages found prove the
         # conversation exists; only an empty page asks whether it does (404 otherwise).
-        messages = list(page)
+        messages = _page(conversation_id, filters)
         if not messages:
             access_conversation_by_id(user, conversation_id, related=())
     else:
         access_conversation_by_id(user, conversation_id, related=())
-        messages = list(page)
+        messages = _page(conversation_id, filters)
+    files: dict[int, list[Attachment]] = {}
+    if with_files := [item.pk for item in messages if getattr(item, "has_files", True)]:
+        for attachment in Attachment.objects.filter(message_id__in=with_files):
+            files.setdefault(attachment.message_id or 0, []).append(attachment)
     return MessagePage(
-        results=[present.message(item) for item in messages],
+        results=[present.message(item, files.get(item.pk, [])) for item in messages],
         next=message_page(request, messages, filters),
     )
+
+
+def _page(conversation_id: int, filters: MessageFilters) -> list[Message]:
+    """A page of messages, each marked `has_files` (only those are asked for attachments).
+
+    The agents' client reads one after each message: the statement is compiled once per page
+    size (`rawsql.Select`)."""
+    statement = _PAGES.get(filters.limit)
+    if statement is None:
+        statement = _PAGES[filters.limit] = rawsql.Select(
+            partial(_page_of, filters.limit), int, int
+        )
+    return statement.fetch(conversation_id, filters.after_seq)
+
+
+def _page_of(limit: int, conversation_id: int, after_seq: int) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(conversation_id=conversation_id, seq__gt=after_seq)
+        .select_related("author_user", "author_contact")
+        .annotate(has_files=Exists(Attachment.objects.filter(message=OuterRef("pk"))))
+        .order_by("seq")[:limit]
+    )
+
+
+_PAGES: dict[int, rawsql.Select[Message]] = {}
 
 
 @router.post(

@@ -3,9 +3,11 @@ atiende writes itself."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.db import connection
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,15 +29,29 @@ def lock(conversation: Conversation) -> Conversation:
 
 def lock_where(**filters: Any) -> Conversation | None:
     """The conversation matching `filters` (which include its `pk`), read under a row lock, or
-    None (one query where a lookup followed by `lock` would take two)."""
+    None (one query where a lookup followed by `lock` would take two).
+
+    Every message runs this read: its SQL is compiled once per set of filter names
+    (`rawsql.Select`); the values are ids (a model instance stands for its pk)."""
     if "pk" not in filters:
         raise ValueError("lock_where needs the conversation's pk")
-    queryset = Conversation.objects.filter(**filters)
+    names = tuple(sorted(filters))
+    statement = _locks.get(names)
+    if statement is None:
+        statement = _locks[names] = rawsql.Select(partial(_locked, names), *([int] * len(names)))
+    values = [value.pk if isinstance(value, Model) else value for value in map(filters.get, names)]
+    return statement.first(*values)
+
+
+def _locked(names: tuple[str, ...], *values: Any) -> QuerySet[Conversation]:
+    queryset = Conversation.objects.filter(**dict(zip(names, values, strict=True)))
     if connection.features.has_select_for_update:
         queryset = queryset.select_for_update()
     # One row at most (a primary key): no ORDER BY to build, as `first()` would.
-    found = list(queryset.select_related("contact", "inbox")[:1])
-    return found[0] if found else None
+    return queryset.select_related("contact", "inbox")[:1]
+
+
+_locks: dict[tuple[str, ...], rawsql.Select[Conversation]] = {}
 
 
 def next_seq(conversation: Conversation) -> int:
