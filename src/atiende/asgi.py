@@ -20,8 +20,7 @@ from atiende.core.asgi_handler import SyncChainASGIHandler  # noqa: E402  after 
 
 django_application = SyncChainASGIHandler()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402  after Django is set up
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  after Django is set up
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
@@ -34,9 +33,8 @@ logger = logging.getLogger(__name__)
 router = ProtocolTypeRouter(
     {
         "http": django_application,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        # The agents' route reads the Django session; the visitors' does not (routing.py).
+        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
 

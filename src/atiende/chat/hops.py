@@ -3,11 +3,20 @@
 Channels is untyped: the hops are declared here with their types. `open_socket` authenticates
 the session, counts the connection against the rate limits and marks the conversation live;
 the others wrap `chat.actions`.
+
+The hops run in a pool of `HOP_THREADS` threads of their own, not in the one thread that
+Channels' `database_sync_to_async` uses by default (thread-sensitive mode: every socket of the
+process queues there, and a hop spends most of its time waiting for the database or Redis, so
+2,000 sockets connecting or writing at once waited in line for each other's round trips). A
+socket still awaits each of its hops before reading its next frame, so one socket's frames are
+handled in order; each hop takes a connection from the pool (PostgreSQL) or opens one (SQLite,
+whose writers queue on a lock per process, `core.sqlite`) and gives it back when it ends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +32,8 @@ from atiende.chat.sessions import (
 )
 from atiende.core.errors import ActionError
 
+# Below the PostgreSQL pool of a process (settings: 16), which HTTP requests share.
+HOP_THREADS = 8
 CLOSE_SESSION = 4401
 CLOSE_SILENT = 4408
 CLOSE_TOO_MANY = 4429
@@ -69,21 +80,25 @@ def _replay(context: VisitorContext, after: int) -> tuple[int | None, list[dict[
     return conversation.pk, actions.history(context, after, limit=REPLAY_BATCH)
 
 
-open_socket: Callable[[str, str], Awaitable[Opened | int]] = database_sync_to_async(_open)
-moved: Callable[[int | None, int | None], Awaitable[None]] = database_sync_to_async(_moved)
-replay: Callable[[VisitorContext, int], Awaitable[tuple[int | None, list[dict[str, Any]]]]] = (
-    database_sync_to_async(_replay)
+_threads = ThreadPoolExecutor(max_workers=HOP_THREADS, thread_name_prefix="atiende-chat-hop")
+
+
+def hop(function: Callable[..., Any]) -> Any:
+    """`function` run in the hop threads, its database connection closed before and after."""
+    return database_sync_to_async(function, thread_sensitive=False, executor=_threads)
+
+
+open_socket: Callable[[str, str], Awaitable[Opened | int]] = hop(_open)
+moved: Callable[[int | None, int | None], Awaitable[None]] = hop(_moved)
+replay: Callable[[VisitorContext, int], Awaitable[tuple[int | None, list[dict[str, Any]]]]] = hop(
+    _replay
 )
-store: Callable[..., Awaitable[actions.Sent]] = database_sync_to_async(actions.send_message)
-mark_read: Callable[[VisitorContext, int], Awaitable[tuple[int, int] | None]] = (
-    database_sync_to_async(actions.mark_read)
+store: Callable[..., Awaitable[actions.Sent]] = hop(actions.send_message)
+mark_read: Callable[[VisitorContext, int], Awaitable[tuple[int, int] | None]] = hop(
+    actions.mark_read
 )
-set_page: Callable[[VisitorContext, str], Awaitable[int | None]] = database_sync_to_async(
-    actions.set_page
-)
-run_action: Callable[[VisitorContext, int, str], Awaitable[None]] = database_sync_to_async(
-    actions.run_action
-)
+set_page: Callable[[VisitorContext, str], Awaitable[int | None]] = hop(actions.set_page)
+run_action: Callable[[VisitorContext, int, str], Awaitable[None]] = hop(actions.run_action)
 
 
 def client_address(scope: dict[str, Any]) -> str:
