@@ -5,7 +5,8 @@ One consumer per visitor socket. It listens on three channel-layer groups: the v
 (`chat-visitor-<conversation>`: message frames and whatever other apps send to visitors) and
 the conversation's core group (`conversation-<id>`: agents' presence, i.e. typing and reading).
 Writes go through `chat.actions` in a thread; acks are sent after the commit. Frames from the
-layer are deduplicated by sequence number, since a live push and a replay can overlap.
+layer are deduplicated by sequence number, since a live push and a replay can overlap. One task
+per process and event loop (`Silence`) closes the sockets that stopped sending heartbeats.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -47,6 +49,47 @@ logger = logging.getLogger(__name__)
 REMEMBERED_SEQS = 2048
 TYPING_EVERY = 1.0
 MAX_PREVIEW = 200
+
+
+class Silence:
+    """The visitor sockets of one event loop, and one task that closes those silent for
+    `limits.SILENT_CLOSE_SECONDS` (a sleeping task per socket cost a wake-up per socket every
+    few seconds; this costs one, plus a pass over the sockets). It ends when no socket is left."""
+
+    def __init__(self) -> None:
+        self.sockets: set[VisitorConsumer] = set()
+        self.task: asyncio.Task[None] | None = None
+
+    def add(self, socket: VisitorConsumer) -> None:
+        self.sockets.add(socket)
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self.watch())
+
+    def discard(self, socket: VisitorConsumer) -> None:
+        self.sockets.discard(socket)
+
+    async def watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.sockets:
+            await asyncio.sleep(limits.SILENT_CLOSE_SECONDS / 4)
+            limit = loop.time() - limits.SILENT_CLOSE_SECONDS
+            for socket in [each for each in self.sockets if each.last_heard < limit]:
+                self.sockets.discard(socket)
+                with contextlib.suppress(Exception):  # one failed close never stops the rest
+                    await socket.close(code=CLOSE_SILENT)
+
+
+_silence: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Silence] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def silence() -> Silence:
+    loop = asyncio.get_running_loop()
+    found = _silence.get(loop)
+    if found is None:
+        found = _silence[loop] = Silence()
+    return found
 
 
 class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
@@ -84,13 +127,12 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
                 "heartbeat": limits.HEARTBEAT_SECONDS,
             }
         )
-        self.watchdog = asyncio.create_task(self.watch_heartbeat())
+        silence().add(self)
 
     async def disconnect(self, code: int) -> None:
         if self.context is None:
             return
-        with contextlib.suppress(AttributeError):
-            self.watchdog.cancel()
+        silence().discard(self)
         await self.channel_layer.group_discard(self.context.group, self.channel_name)
         previous = self.conversation_id
         await self.leave()
@@ -125,14 +167,6 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
         await self.leave()
         await self.join(conversation_id)
         await moved(previous, conversation_id)
-
-    async def watch_heartbeat(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            await asyncio.sleep(limits.SILENT_CLOSE_SECONDS / 4)
-            if loop.time() - self.last_heard > limits.SILENT_CLOSE_SECONDS:
-                await self.close(code=CLOSE_SILENT)
-                return
 
     # --- from the visitor -------------------------------------------------------------------
 
