@@ -92,15 +92,20 @@ def collect(procs: list[subprocess.Popen[str]], deadline: float) -> list[dict[st
     return results
 
 
-def schedule(visitors: int, step_seconds: float, connect_s: float | None) -> dict[str, float]:
-    """Absolute times: connecting, then sending for most of the step, then draining."""
+def schedule(
+    visitors: int, step_seconds: float, connect_s: float | None, idle_s: float = 0.0
+) -> dict[str, float]:
+    """Absolute times: connecting, then (with `idle_s`) every socket open and only heartbeats,
+    then sending for most of the step, then draining."""
     now = time.time()
     connect = connect_s if connect_s is not None else 3.0 + visitors / 80
-    send = max(3.0, step_seconds - connect - 10)
+    send = max(3.0, step_seconds - connect - idle_s - 10)
     return {
-        "start_at": now + connect,
-        "send_until": now + connect + send,
-        "drain_until": now + connect + send + 10,
+        "began_at": now,
+        "idle_from": now + connect,
+        "start_at": now + connect + idle_s,
+        "send_until": now + connect + idle_s + send,
+        "drain_until": now + connect + idle_s + send + 10,
     }
 
 
@@ -108,7 +113,7 @@ def measure_step(
     target: dict[str, Any], visitors: int, args: argparse.Namespace, *, label: str
 ) -> dict[str, Any]:
     """One step of N visitors against one server; the server's CPU over the send window."""
-    times = schedule(visitors, args.step_seconds, args.connect_seconds)
+    times = schedule(visitors, args.step_seconds, args.connect_seconds, args.idle_seconds)
     spec = {
         "host": LOOPBACK,
         "port": target["port"],
@@ -116,17 +121,33 @@ def measure_step(
         "visitors": visitors,
         "prefix": f"{label}{visitors}-",
         "interval_s": args.interval,
+        "ping_s": args.ping_seconds,
         "connect_concurrency": 32,
         **times,
     }
     rss_before = target["rss"]()
     load_before = os.getloadavg()[0]
     procs = run_visitors(spec, max(1, math.ceil(visitors / PER_PROCESS)))
+    idle: dict[str, float] = {}
+    if args.idle_seconds:
+        # Every socket open, nothing sent but heartbeats: what holding the connections costs.
+        time.sleep(max(0.0, times["idle_from"] - time.time()))
+        idle_cpu = cpu_seconds(target["pids"])
+        idle_load = os.getloadavg()[0]
+        time.sleep(max(0.0, times["start_at"] - time.time()))
+        idle = {
+            "cpu_s": cpu_seconds(target["pids"]) - idle_cpu,
+            "window_s": times["start_at"] - times["idle_from"],
+            "rss": target["rss"](),
+            "load": idle_load,
+        }
     time.sleep(max(0.0, times["start_at"] - time.time()))
     cpu_start = cpu_seconds(target["pids"])
+    generator_start = cpu_seconds([proc.pid for proc in procs])
     wait_start = chat_setup.runqueue_wait_seconds(target["pids"])
     time.sleep(max(0.0, times["send_until"] - time.time()))
     cpu_end = cpu_seconds(target["pids"])
+    generator_cpu = cpu_seconds([proc.pid for proc in procs]) - generator_start
     waited = chat_setup.runqueue_wait_seconds(target["pids"]) - wait_start
     rss_loaded = target["rss"]()
     results = collect(procs, times["drain_until"] + 60)
@@ -142,11 +163,15 @@ def measure_step(
         clients=results,
         counts=counts,
         closed_at=times["drain_until"],
+        began_at=times["began_at"],
+        idle=idle,
     )
     # Other work on this machine competes for its cores: the 1-minute load average says how much.
     report["machine_load_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     # Seconds the server's threads were runnable but waiting for a core, per second of window.
     report["summary"]["server_waiting_for_cpu_s_per_s"] = round(waited / window, 2)
+    # The visitor processes' own CPU over the window: they share the machine with the server.
+    report["summary"]["visitors_cpu_pct_of_one_core"] = round(generator_cpu / window * 100, 1)
     return report
 
 
@@ -328,6 +353,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--step-seconds", type=float, default=0, help="per step (≤ 60)")
     parser.add_argument("--connect-seconds", type=float, default=None)
     parser.add_argument("--interval", type=float, default=4.0, help="seconds between messages")
+    parser.add_argument(
+        "--idle-seconds", type=float, default=0, help="all connected, heartbeats only, measured"
+    )
+    parser.add_argument(
+        "--ping-seconds", type=float, default=0, help="visitor heartbeat (the widget's: 20)"
+    )
     parser.add_argument("--restart-visitors", type=int, default=100)
     parser.add_argument("--restart-signals", default="TERM,KILL", help="one round per signal")
     parser.add_argument("--restart-interval", type=float, default=2.0)

@@ -18,6 +18,8 @@ COUNTERS = (
     "disconnects",
     "visitors",
     "connected",
+    "pings",
+    "pongs",
 )
 LISTS = (
     "ack_latencies",
@@ -31,6 +33,8 @@ LISTS = (
     "unverified_tokens",
     "resumes",
     "error_samples",
+    "connect_latencies",
+    "first_connected_at",
 )
 
 
@@ -115,10 +119,13 @@ def step_report(
     clients: list[dict[str, Any]],
     counts: dict[str, Any] | None,
     closed_at: float,
+    began_at: float | None = None,
+    idle: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     seen = merge(clients)
     loss = losses(seen, counts, closed_at)
     ack, reply = millis(seen["ack_latencies"]), millis(seen["reply_latencies"])
+    connect = millis(seen["connect_latencies"])
     if counts is None:
         persisted = None
         delivered = 2 * seen["acked"]  # the ack-stamped message and its reply, in memory
@@ -147,7 +154,18 @@ def step_report(
         "server_cpu_ms_per_visitor_message": round(cpu * 1000 / max(1, seen["acked"]), 2),
         "rss_mib": round(rss_loaded / 2**20, 1),
         "rss_kib_per_connection": round((rss_loaded - rss_before) / 1024 / connected, 1),
+        "connect_p50_ms": connect["p50"],
+        "connect_p99_ms": connect["p99"],
     }
+    if began_at is not None and seen["first_connected_at"]:
+        # From the step's start until the last visitor had its socket (session + handshake).
+        summary["all_connected_s"] = round(max(seen["first_connected_at"]) - began_at, 1)
+    if idle:
+        # Every socket open, heartbeats only (`--idle-seconds`).
+        summary["idle_cpu_pct_of_one_core"] = round(idle["cpu_s"] / idle["window_s"] * 100, 1)
+        summary["idle_rss_kib_per_connection"] = round(
+            (idle["rss"] - rss_before) / 1024 / connected, 1
+        )
     return {
         "summary": summary,
         "window_s": round(window, 1),
@@ -159,6 +177,8 @@ def step_report(
         "error_samples": seen["error_samples"][:5],
         "server_cpu_s": round(cpu, 2),
         "rss_before_mib": round(rss_before / 2**20, 1),
+        "connect_ms": connect,
+        "idle": {k: round(v, 2) for k, v in (idle or {}).items()},
     }
 
 

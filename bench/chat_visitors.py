@@ -8,11 +8,13 @@ Reads a JSON spec on standard input, prints one JSON result as its last line:
 Each visitor opens a chat session (`POST /api/chat/{widget_key}/sessions`; skipped when
 `widget_key` is empty: the floor needs none), connects to `/ws/chat/?session=…`, and from
 `start_at` to `send_until` sends `{"type":"message","client_id":<uuid>,"text":"… <uuid>"}`
-every `interval_s` (first send at a random phase). The agent bot answers `re <uuid>`. The
-visitor measures send → ack and send → reply, keeps the highest sequence number it saw, and
-when its socket drops it reconnects (every 0.2 s), sends `resume` with that number and then the
-messages still unacknowledged, with their original `client_id` (the server stores each once).
-After `send_until` it waits for what is outstanding until `drain_until`, then closes.
+every `interval_s` (first send at a random phase). With `ping_s` (the widget's heartbeat, 20 s)
+each visitor also sends `{"type":"ping"}` that often while connected, as the widget does. The
+agent bot answers `re <uuid>`. The visitor measures send → ack and send → reply, keeps the
+highest sequence number it saw, and when its socket drops it reconnects (every 0.2 s), sends
+`resume` with that number and then the messages still unacknowledged, with their original
+`client_id` (the server stores each once). After `send_until` it waits for what is outstanding
+until `drain_until`, then closes.
 
 Latencies of messages whose socket dropped before the ack or reply are kept apart
 (`*_reconnected`), so a restart does not blur the steady-state figures.
@@ -72,6 +74,12 @@ class Totals:
     # (when the socket dropped, when "resumed" came back), wall clock.
     resumes: list[tuple[float, float]] = field(default_factory=list)
     connected_at: list[float] = field(default_factory=list)
+    # Per visitor, its first connection: session request + websocket handshake, in seconds
+    # (the wait for a turn of the connect gate not included), and when it was done (epoch).
+    connect_latencies: list[float] = field(default_factory=list)
+    first_connected_at: list[float] = field(default_factory=list)
+    pings: int = 0
+    pongs: int = 0
 
     def problem(self, key: str, sample: str) -> None:
         self.errors[key] = self.errors.get(key, 0) + 1
@@ -225,6 +233,8 @@ class Visitor:
             if self.dropped_at is not None:
                 totals.resumes.append((self.dropped_at, time.time()))
                 self.dropped_at = None
+        elif kind == "pong":
+            totals.pongs += 1
         elif kind == "error":
             totals.problem(f"error {frame.get('code')}", json.dumps(frame))
 
@@ -237,6 +247,7 @@ class Visitor:
         spec = self.spec
         drain_until = float(spec["drain_until"])
         async with gate:
+            began = time.perf_counter()
             try:
                 await self.open_session()
             except (OSError, RuntimeError, ValueError, KeyError) as exc:
@@ -244,7 +255,10 @@ class Visitor:
                 return
             if not await self.connect(drain_until):
                 return
+            self.totals.connect_latencies.append(time.perf_counter() - began)
+            self.totals.first_connected_at.append(time.time())
         sender = asyncio.create_task(self.send_loop())
+        pinger = asyncio.create_task(self.ping_loop()) if spec.get("ping_s") else None
         while self.socket is not None:
             receiving = asyncio.create_task(self.receive(self.socket))
             while not receiving.done() and time.time() < drain_until and not self.finished():
@@ -264,9 +278,11 @@ class Visitor:
             self.socket = None
             if not await self.connect(drain_until):
                 break
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sender
+        for task in (sender, pinger):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self.socket is not None and any(state.acked for state in self.outstanding.values()):
             await self.verify(self.socket)
         if self.socket is not None:
@@ -302,6 +318,18 @@ class Visitor:
         await asyncio.sleep(max(0.0, start - time.time()))
         while time.time() < until:
             await self.send_new()
+            await asyncio.sleep(interval)
+
+    async def ping_loop(self) -> None:
+        """The widget's heartbeat: a `ping` frame every `ping_s` on whatever socket is open."""
+        interval = float(self.spec["ping_s"])
+        await asyncio.sleep(random.random() * interval)
+        while True:
+            socket = self.socket
+            if socket is not None:
+                with contextlib.suppress(ConnectionClosed):
+                    await socket.send('{"type":"ping"}')
+                    self.totals.pings += 1
             await asyncio.sleep(interval)
 
 
