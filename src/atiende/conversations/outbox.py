@@ -4,6 +4,10 @@
 transaction, so a crash after "send" loses nothing. Before calling the adapter the message is
 marked `sending` and committed; a message already `sent` is never sent again, and the adapter
 receives a stable idempotency key (the message's UUID) for providers that honour one.
+
+A reply of an instant channel (chat) does not wait for the worker: the thread that committed it
+delivers it right after the commit (`deliver_after_commit`), taking its task in the same short
+transaction; the worker delivers whatever that did not.
 """
 
 from __future__ import annotations
@@ -12,9 +16,17 @@ import logging
 from typing import Any, cast
 
 from django.db import connection, transaction
+from django.utils import timezone
 
-from atiende.conversations.models import Attachment, DeliveryStatus, Direction, Message
+from atiende.conversations.models import (
+    Attachment,
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    Message,
+)
 from atiende.core import events, tasks
+from atiende.core.models import Task, TaskStatus
 from atiende.inboxes.contract import (
     OutboundAttachment,
     OutboundMessage,
@@ -82,26 +94,108 @@ def _identity_kind_for(channel: str) -> str:
 
 
 def _set_status(message: Message, status: str, error: str = "", external_id: str = "") -> None:
+    with transaction.atomic():
+        _write_status(message, status, error, external_id)
+
+
+def _write_status(
+    message: Message,
+    status: str,
+    error: str = "",
+    external_id: str = "",
+    *,
+    only_from: str | None = None,
+) -> bool:
+    """The status update and its event, inside the caller's transaction. `only_from`: change
+    nothing (and return False) unless the message is still in that status."""
     fields: dict[str, Any] = {"delivery_status": status, "delivery_error": error[:2000]}
     if external_id:
         fields["external_id"] = external_id[:255]
     q = connection.ops.quote_name
     assignments = ", ".join(f"{q(name)} = %s" for name in fields)
-    with transaction.atomic():
-        with connection.cursor() as cursor:  # every reply, twice: no SQL compiler
-            cursor.execute(
-                f"UPDATE {q(Message._meta.db_table)} SET {assignments} "  # noqa: S608 - own table
-                f"WHERE {q('id')} = %s",
-                [*fields.values(), message.pk],
-            )
-        events.record(
-            "message.delivery",
-            conversation=message.conversation,
-            data={"message_id": message.pk, "status": status, "error": error[:500]},
-            # "sending" lasts milliseconds: logged, but agents' pages wait for the outcome
-            # (each published event costs every agent socket a visibility check).
-            publish=status != DeliveryStatus.SENDING,
+    condition, params = f"{q('id')} = %s", [*fields.values(), message.pk]
+    if only_from is not None:
+        condition += f" AND {q('delivery_status')} = %s"
+        params.append(only_from)
+    with connection.cursor() as cursor:  # every reply, twice: no SQL compiler
+        cursor.execute(
+            f"UPDATE {q(Message._meta.db_table)} SET {assignments} WHERE {condition}",  # noqa: S608 - own table
+            params,
         )
+        if cursor.rowcount == 0 and only_from is not None:
+            return False
+    events.record(
+        "message.delivery",
+        conversation=message.conversation,
+        data={"message_id": message.pk, "status": status, "error": error[:500]},
+        # "sending" lasts milliseconds: logged, but agents' pages wait for the outcome
+        # (each published event costs every agent socket a visibility check).
+        publish=status != DeliveryStatus.SENDING,
+    )
+    return True
+
+
+def delivers_at_once(message: Message) -> bool:
+    """Whether `deliver_after_commit` may take this reply: its conversation's inbox is at hand
+    and its adapter only pushes (chat: `instant`)."""
+    conversation = message.conversation
+    if message.direction not in DELIVERED_DIRECTIONS:
+        return False
+    if not Conversation.inbox.is_cached(conversation):
+        return False
+    try:
+        adapter = adapter_for(conversation.inbox)
+    except LookupError:
+        return False
+    return bool(getattr(adapter, "instant", False)) and adapter.capabilities.outbound
+
+
+class _Retake(Exception):
+    """The reply changed since it was stored: the worker's full path decides."""
+
+
+def deliver_after_commit(message: Message, task_key: str) -> bool:
+    """Deliver a reply of an instant channel right after the commit that stored it, in the
+    committing thread: no worker tick, no poll latency. Its frame was already pushed by the
+    after-commit subscribers (`chat.pushes`); what is left is the adapter's bookkeeping and the
+    delivery status.
+
+    One short transaction takes the reply's task (`pending` -> `done`: the task row is the guard,
+    a worker that claimed it first makes this a no-op, and one that comes later finds it done),
+    records the status and the adapter's follow-ups. Anything unexpected rolls all of it back:
+    the task stays pending and the worker delivers it as before, as it does when the process
+    dies between the commit and this call. Returns whether it delivered.
+    """
+    conversation = message.conversation
+    inbox = conversation.inbox
+    adapter = cast(Any, adapter_for(inbox))
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    q = connection.ops.quote_name
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {q(Task._meta.db_table)} SET {q('status')} = %s, "  # noqa: S608 - own table
+                    f"{q('attempts')} = {q('attempts')} + 1, {q('finished_at')} = %s, "
+                    f"{q('locked_until')} = NULL WHERE {q('key')} = %s AND {q('status')} = %s",
+                    [TaskStatus.DONE, now, task_key, TaskStatus.PENDING],
+                )
+                if cursor.rowcount != 1:
+                    return False  # a worker has it
+            result = adapter.send(inbox, build_outbound(message, full=False), pushed=True)
+            status = (
+                DeliveryStatus.DELIVERED if result.status == "delivered" else DeliveryStatus.SENT
+            )
+            if not _write_status(
+                message, status, external_id=result.external_id, only_from=DeliveryStatus.QUEUED
+            ):
+                raise _Retake
+    except _Retake:
+        return False
+    except Exception:
+        logger.exception("delivering message %s at once failed; the worker retries", message.pk)
+        return False
+    return True
 
 
 @tasks.task("deliver_message", on_give_up=lambda payload, error: give_up(payload, error))

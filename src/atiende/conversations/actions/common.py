@@ -6,11 +6,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from atiende.conversations import outbox
 from atiende.conversations.models import Conversation, DeliveryStatus, Message
 from atiende.core import events, hooks, rawsql, tasks
 from atiende.core.errors import ActionError
@@ -138,8 +139,10 @@ def enqueue_delivery(message: Message) -> None:
     push reaches the visitor's sockets right after the commit and the chat adapter does not
     push the same frame again.
     """
-    tasks.enqueue(
-        "deliver_message",
-        {"message_id": message.pk, "pushed": bool(hooks.subscribers("message.created"))},
-        key=f"deliver:{message.uuid}",
-    )
+    pushed = bool(hooks.subscribers("message.created"))
+    key = f"deliver:{message.uuid}"
+    if pushed and outbox.delivers_at_once(message):
+        # Chat: delivered by this thread right after the commit (after the push, before the
+        # worker is woken), the task being the guard and the fallback.
+        transaction.on_commit(lambda: outbox.deliver_after_commit(message, key))
+    tasks.enqueue("deliver_message", {"message_id": message.pk, "pushed": pushed}, key=key)
