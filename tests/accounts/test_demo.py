@@ -4,13 +4,15 @@ stories worth opening, and Kripto's customer asking where her withdrawal is."""
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
 
 from atiende.accounts import demo, reads
-from atiende.accounts.models import Charge, CryptoTransaction
+from atiende.accounts.models import Charge, CryptoTransaction, Invoice
+from atiende.demo import data
 from atiende.demo.loader import DemoBuilder
 from atiende.people.lookup import contact_for_identity
 from atiende.people.models import Contact, ContactIdentity, IdentityKind
@@ -45,6 +47,20 @@ def test_demo_accounts(factory: Factory) -> None:
     assert any(
         event.is_error for event in reads.activity(family_contact, kinds=("playback_error",))
     )
+
+    # Invoices speak the customer's language (the Spanish student's said "November 2026").
+    assert (family_customer.language, student_customer.language) == ("en", "es")
+    patterns = {
+        "en": rf"^Sonora Family, ({'|'.join(data.MONTHS['en'])}) \d{{4}}$",
+        "es": rf"^Sonora Student, ({'|'.join(data.MONTHS['es'])}) de \d{{4}}$",
+    }
+    for external_id, language in [(demo.FAMILY_ID, "en"), (demo.STUDENT_ID, "es")]:
+        descriptions = Invoice.objects.filter(account__external_id=external_id).values_list(
+            "description", flat=True
+        )
+        assert len(descriptions) == 4
+        for text in descriptions:
+            assert re.match(patterns[language], text), text
 
     kripto = contact_for_identity("email", demo.KRIPTO_EMAIL)
     assert isinstance(kripto, Contact)

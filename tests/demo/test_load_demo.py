@@ -14,6 +14,7 @@ from django.utils import timezone
 from atiende.conversations.models import Conversation, DeliveryStatus, Direction, Message, Status
 from atiende.core.models import Event, Task, TaskStatus
 from atiende.demo import data
+from atiende.demo.loader import DemoBuilder
 from atiende.inboxes.models import ChannelKind, Inbox
 from atiende.people.models import Contact, IdentityKind, Role, Team, User
 
@@ -73,6 +74,20 @@ def test_load_demo_builds_a_bilingual_support_desk_once(settings: Any) -> None:
     assert Message.objects.filter(body_text__contains="ñ").exists()
     assert Conversation.objects.filter(tags__isnull=False).distinct().count() >= 100
     assert Conversation.objects.filter(assignee__isnull=False).count() >= 150
+
+    # The two portal customers' account stories (charged twice; card expired) each have an open
+    # conversation about them (they wrote about random topics, e.g. a Family plan manager asking
+    # about the student discount, and a student saying she was charged for the Family plan).
+    family, student = DemoBuilder().customers()[:2]
+    for customer, tag, text in [
+        (family, "double-charge", "$17.99"),
+        (student, "payment-method", "Estudiantes"),
+    ]:
+        story = Conversation.objects.filter(
+            contact__identities__value=customer.email, status=Status.OPEN, tags__name=tag
+        )
+        assert story.exists(), customer.email
+        assert Message.objects.filter(conversation__in=story, body_text__contains=text).exists()
 
     # Every reply was delivered; nothing is left in the queue.
     outbound = Message.objects.filter(direction=Direction.OUTBOUND)

@@ -14,6 +14,9 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.utils import translation
+from django.utils.formats import date_format
+
 from atiende.accounts.models import (
     Account,
     AccountKind,
@@ -104,7 +107,7 @@ def load(builder: Any) -> None:
             student_verified_until=(now + timedelta(days=200)).date() if number == 1 else None,
             created_at=now - timedelta(days=rng.randint(200, 900)),
         )
-        build_subscription(account, plans[plan_code], number, rng, now)
+        build_subscription(account, plans[plan_code], number, rng, now, customer.language)
         build_activity(account, number, rng, now)
     load_chat_user(plans["duo"], rng, now)
     load_kripto(builder)
@@ -127,7 +130,12 @@ def load_chat_user(plan: Plan, rng: random.Random, now: datetime) -> None:
 
 
 def build_subscription(
-    account: Account, plan: Plan, number: int, rng: random.Random, now: datetime
+    account: Account,
+    plan: Plan,
+    number: int,
+    rng: random.Random,
+    now: datetime,
+    language: str = "en",
 ) -> None:
     start = now - timedelta(days=rng.randint(3, 25))
     expired_card = number == 1
@@ -156,7 +164,7 @@ def build_subscription(
             number=f"SNR-{account.pk:04d}-{issued:%Y%m%d}",
             amount=plan.price,
             currency=CURRENCY,
-            description=f"Sonora {plan.name}, {issued:%B %Y}",
+            description=invoice_description(plan, issued, language),
             period_start=issued,
             period_end=issued + timedelta(days=30),
             issued_at=issued,
@@ -183,6 +191,12 @@ def build_subscription(
             ("Mia", "mia.family@example.com"),
         ]:
             FamilyMember.objects.create(account=account, email=email, name=name)
+
+
+def invoice_description(plan: Plan, issued: datetime, language: str) -> str:
+    """ "Sonora Family, November 2026", the month in the customer's language."""
+    with translation.override(language):
+        return f"Sonora {plan.name}, {date_format(issued, 'YEAR_MONTH_FORMAT')}"
 
 
 def build_activity(account: Account, number: int, rng: random.Random, now: datetime) -> None:

@@ -62,6 +62,11 @@ AGE_DAYS: dict[str, tuple[float, float]] = {
     Status.SOLVED: (2, 25),
     Status.CLOSED: (6, 30),
 }
+# The two portal customers carry the account stories (atiende.accounts.demo): the first manages
+# a Family plan and was charged twice, the second is a student whose card expired. Their first
+# conversation is about that story and still open, so the agent finds it beside the account.
+STORY_PLANS = {0: "family", 1: "student"}
+STORY_TOPICS = {0: "charged_twice", 1: "card_expired"}
 Progress = Callable[[int, int], None]
 
 
@@ -194,6 +199,7 @@ class DemoBuilder:
                     break
             domain = self.rng.choice(data.EMAIL_DOMAINS)
             plan = self.rng.choice((*data.PAID_PLANS, *data.PAID_PLANS, "free"))
+            plan = STORY_PLANS.get(number, plan)
             result.append(
                 Customer(
                     number=number,
@@ -218,9 +224,13 @@ class DemoBuilder:
             if CUSTOMERS <= number < CUSTOMERS + MERGED:
                 customer, channel = customers[number - CUSTOMERS], "api"
             status = self.rng.choices(statuses, weights)[0]
+            if number in STORY_TOPICS:
+                status = Status.OPEN
             low, high = AGE_DAYS[status]
             start = self.now - timedelta(days=self.rng.uniform(low, high))
             topic = self.rng.choice(data.TOPICS)
+            if number in STORY_TOPICS:
+                topic = next(item for item in data.TOPICS if item.key == STORY_TOPICS[number])
             plans.append(Plan(customer, topic, channel, status, start, number))
         plans.sort(key=lambda plan: plan.start)
         return plans
