@@ -11,6 +11,8 @@ import pytest
 from django.test import Client
 
 from atiende.accounts.models import Account, Invoice, Plan, Subscription
+from atiende.accounts.views.forms import CANCEL_REASONS
+from atiende.accounts.views.portal import CUSTOMER_CANCEL_REASONS
 from atiende.consent import grants
 from atiende.consent.models import Grant, GrantStatus
 from tests.accounts.conftest import AccountWorld, link_account
@@ -97,6 +99,30 @@ def test_cancelling_with_a_preview(world: AccountWorld, customer: Client) -> Non
 
     assert done.status_code == 200
     assert Subscription.objects.get(account=world.account).cancel_at_period_end
+
+
+def test_the_customer_gives_the_reasons_in_their_own_words(
+    world: AccountWorld, customer: Client
+) -> None:
+    # The agent's wording ("No lo usa lo suficiente": said of the customer) was shown to them.
+    html = customer.get("/portal/account/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert '<option value="not_using">No lo uso lo suficiente</option>' in html
+    assert '<option value="switching">Me cambio a otro servicio</option>' in html
+    assert "No lo usa" not in html
+    assert [code for code, _label in CUSTOMER_CANCEL_REASONS] == [
+        code for code, _label in CANCEL_REASONS
+    ]
+
+
+def test_a_free_plan_offers_no_cancelling(world: AccountWorld, customer: Client) -> None:
+    # Its preview could only answer "A free plan has nothing to cancel."
+    Subscription.objects.filter(account=world.account).update(plan=Plan.objects.get(code="free"))
+
+    html = customer.get("/portal/account/").content.decode()
+
+    assert "Your plan" in html
+    assert "Cancel the subscription" not in html
 
 
 def test_a_customer_without_a_linked_account_is_told_so(factory: Factory) -> None:

@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -36,7 +36,7 @@ from atiende.accounts.actions import (
 from atiende.accounts.models import LinkPurpose, SecureLink
 from atiende.accounts.money import format_money
 from atiende.accounts.views.common import present_summary
-from atiende.accounts.views.forms import CANCEL_REASONS, choice_field
+from atiende.accounts.views.forms import choice_field
 from atiende.core.errors import ActionError, NotFound
 from atiende.people.models import Contact
 from atiende.portal.session import current_contact
@@ -55,8 +55,21 @@ class PlanForm(forms.Form):
         choice_field(self, "plan").choices = choices
 
 
+# The reasons of the agent's form (CANCEL_REASONS, said of the customer: "Not using it
+# enough", in Spanish "No lo usa lo suficiente"), as the customer says them.
+CUSTOMER_CANCEL_REASONS = (
+    ("too_expensive", pgettext_lazy("customer cancel reason", "It's too expensive")),
+    ("not_using", pgettext_lazy("customer cancel reason", "I'm not using it enough")),
+    ("technical", pgettext_lazy("customer cancel reason", "Technical problems")),
+    ("switching", pgettext_lazy("customer cancel reason", "I'm switching to another service")),
+    ("other", pgettext_lazy("customer cancel reason", "Another reason")),
+)
+
+
 class CancelForm(forms.Form):
-    reason = forms.ChoiceField(label=gettext_lazy("Why are you leaving?"), choices=CANCEL_REASONS)
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Why are you leaving?"), choices=CUSTOMER_CANCEL_REASONS
+    )
 
 
 class CardForm(forms.Form):
