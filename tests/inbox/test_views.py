@@ -117,6 +117,26 @@ def test_views_and_counts(factory: Factory) -> None:
     ]
 
 
+def test_an_empty_mine_points_to_the_unassigned_ones(factory: Factory) -> None:
+    # It only said "Nothing here. Well done." while customers waited for someone to take them.
+    team = factory.team()
+    agent = factory.user(teams=[team])
+    inbox = factory.inbox(team=team)
+    client = signed_in(agent)
+    url = reverse("inbox:home") + "?view=mine"
+
+    nothing = client.get(url).content.decode()
+    factory.conversation(inbox)
+    factory.conversation(inbox)
+    waiting = client.get(url).content.decode()
+    spanish = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert "Nothing here. Well done." in nothing
+    assert "Nothing is assigned to you. 2 conversations are waiting" in waiting
+    assert 'href="/inbox/?view=unassigned">See the unassigned ones</a>' in waiting
+    assert "No tienes nada asignado. 2 conversaciones esperan" in spanish
+
+
 def test_list_is_paginated_by_fifty(factory: Factory) -> None:
     inbox = factory.inbox()
     for _ in range(55):

@@ -213,7 +213,10 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
             next_url = reverse("inbox:home") + "?" + urlencode(params)
         title = list_title(selection, user)
     views, statuses = navigation(user, selection)
+    # An empty "Mine" points to the conversations nobody has taken yet.
+    waiting = views[1] if selection.view == "mine" and not query and views[1].count else None
     context = {
+        "waiting": waiting,
         "conversations": conversations,
         "title": title,
         "views": views,
