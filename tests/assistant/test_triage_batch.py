@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from atiende.assistant import triage
+from atiende.assistant.ml import language
 from atiende.assistant.ml.intent import IntentClassifier
 from atiende.assistant.models import Triage
 from atiende.core import tasks
@@ -44,7 +45,7 @@ def test_one_task_triages_the_waiting_conversations_with_one_classifier_call(
         calls.append(len(texts))
         return predict(self, texts)
 
-    detect = triage.detect_language
+    detect = language.detect_language
 
     def fails_on_broken(text: str) -> tuple[str, float]:
         if "BROKEN" in text:

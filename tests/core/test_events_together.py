@@ -50,9 +50,12 @@ def test_a_block_publishes_its_commits_at_its_end_in_order(
 ) -> None:
     hand_overs: list[int] = []
     send = events._send
-    monkeypatch.setattr(
-        events, "_send", lambda messages: (hand_overs.append(len(messages)), send(messages))
-    )
+
+    def counted(messages: list[tuple[list[str], dict[str, Any]]]) -> None:
+        hand_overs.append(len(messages))
+        send(messages)
+
+    monkeypatch.setattr(events, "_send", counted)
     with events.published_together():
         with transaction.atomic():
             events.record("test.first")

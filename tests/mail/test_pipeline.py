@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +18,9 @@ from atiende.core.models import Event, Task, TaskStatus
 from atiende.mail.models import BlockedSender, RawEmail, RawStatus
 from atiende.mail.pipeline import ingest, read_raw, retry_quarantined
 from atiende.people.models import Contact, ContactIdentity, IdentityKind, Role
+from atiende.search import index
+from atiende.search.models import DocumentKind, SearchDocument
+from atiende.search.query import search_conversations
 from tests.factories import Factory
 from tests.mail.mailkit import email_inbox, mail, relay
 
@@ -317,12 +321,60 @@ def test_a_batch_hands_receive_message_the_senders_it_already_knows(factory: Fac
     bea = Contact.objects.exclude(pk=ana.pk).get()  # created by its first mail, then reused
     assert bea.name == "Bea"
     assert set(Message.objects.values_list("author_contact_id", flat=True)) == {ana.pk, bea.pk}
-    # The batch reads the senders' identities once; receive_message looks up only the sender
-    # nobody knew (Bea's first mail, which creates her), not the five others.
+    # The batch reads the senders' identities once; receive_message looks none up again, not
+    # even the sender nobody knew (Bea's first mail creates her: the batch saw no contact).
     lookups = [
         query["sql"]
         for query in captured.captured_queries
         if query["sql"].startswith("SELECT") and 'FROM "people_contactidentity"' in query["sql"]
     ]
-    assert len(lookups) == 2, lookups
-    assert "bea@example.org" in lookups[1]
+    assert len(lookups) == 1, lookups
+    assert "bea@example.org" in lookups[0]
+    # Nor the inbox: the batch holds it.
+    assert not [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith("SELECT")
+        and query["sql"].find('FROM "inboxes_inbox"') >= 0
+        and "WHERE" in query["sql"]
+        and "JOIN" not in query["sql"]
+    ]
+
+
+def test_a_batch_indexes_only_the_messages_it_keeps(
+    factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = email_inbox(factory)
+    for n in range(4):
+        ingest(
+            inbox,
+            mail(sender=f"c{n}@example.org", subject=f"Question {n}"),
+            source="upload",
+            source_key=f"upload:index:{n}",
+        )
+    index_message = index.index_message
+
+    def fails_on_the_third(message: Message) -> None:
+        index_message(message)  # collected for the batch, then its savepoint is rolled back
+        if message.conversation.subject == "Question 2":
+            raise RuntimeError("broken after indexing")
+
+    monkeypatch.setattr(index, "index_message", fails_on_the_third)
+    tasks.run_pending(batch=1)
+
+    kept = Message.objects.filter(conversation__inbox=inbox)
+    assert kept.count() == 3
+    documents = SearchDocument.objects.all()
+    assert sorted(
+        documents.filter(kind=DocumentKind.MESSAGE).values_list("object_id", flat=True)
+    ) == sorted(kept.values_list("pk", flat=True))
+    assert sorted(
+        documents.filter(kind=DocumentKind.CONVERSATION).values_list("object_id", flat=True)
+    ) == sorted(kept.values_list("conversation_id", flat=True))
+    contacts = sorted(kept.values_list("author_contact_id", flat=True))
+    assert (
+        sorted(documents.filter(kind=DocumentKind.CONTACT).values_list("object_id", flat=True))
+        == contacts
+    )
+    found = search_conversations(factory.user(Role.ADMIN), "Question 1")
+    assert [conversation.subject for conversation in found] == ["Question 1"]

@@ -116,7 +116,7 @@ TASK = "assistant.triage"
 BATCH_SIZE = 50
 
 
-@tasks.task(TASK)
+@tasks.task(TASK, batched=True)
 def triage_task(payload: dict[str, Any]) -> None:
     """Triage this conversation, and with it the others whose triage task waits (batches):
     their tasks are marked done in the same transaction. One that fails is rolled back alone
@@ -138,7 +138,7 @@ def _triage_batch(own: int) -> Exception | None:
             Triage.objects.filter(conversation_id__in=ids).values_list("conversation_id", flat=True)
         )
         todo = [conversations[pk] for pk in ids if pk in conversations and pk not in triaged]
-        texts = conversation_texts(todo)
+        texts = conversation_texts(todo) if todo else {}
         decided = _categorise_many([texts[conversation.pk] for conversation in todo])
         finished = [pk for pk in waiting if pk not in conversations or pk in triaged]
         for conversation, (category, confidence) in zip(todo, decided, strict=True):

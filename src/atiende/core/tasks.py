@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from atiende.core import rawsql
@@ -38,6 +39,7 @@ class TaskSpec:
     function: TaskFunction
     on_give_up: FailureHook | None
     lease_seconds: int
+    batched: bool = False
 
 
 _registry: dict[str, TaskSpec] = {}
@@ -45,12 +47,21 @@ _wakeup = threading.Event()
 
 
 def task(
-    name: str, *, on_give_up: FailureHook | None = None, lease_seconds: int = 120
+    name: str,
+    *,
+    on_give_up: FailureHook | None = None,
+    lease_seconds: int = 120,
+    batched: bool = False,
 ) -> Callable[[TaskFunction], TaskFunction]:
-    """Register a function as a task. `on_give_up` runs when the last attempt has failed."""
+    """Register a function as a task. `on_give_up` runs when the last attempt has failed.
+
+    `batched`: one run of the task also does the work of the other tasks of its name that wait
+    (and marks them done), so a claim takes one of them at a time: the others stay pending
+    for it to find.
+    """
 
     def register(function: TaskFunction) -> TaskFunction:
-        _registry[name] = TaskSpec(name, function, on_give_up, lease_seconds)
+        _registry[name] = TaskSpec(name, function, on_give_up, lease_seconds, batched)
         return function
 
     return register
@@ -102,7 +113,28 @@ def claim(batch: int = 10) -> list[Task]:
         rows = cursor.fetchall()
     tasks = rawsql.instances(connection, Task, rows, connection.alias)
     tasks.sort(key=lambda item: (item.run_at, item.pk))
-    return tasks
+    return _one_per_batched_name(tasks)
+
+
+def _one_per_batched_name(claimed: list[Task]) -> list[Task]:
+    """Keep the first task of each batched name; give the others back as they were (pending,
+    their attempt not counted): the first one's batch takes them. Killed before that, they are
+    taken again when their lease expires, like any task."""
+    kept: list[Task] = []
+    released: list[int] = []
+    names: set[str] = set()
+    for item in claimed:
+        spec = _registry.get(item.name)
+        if spec is not None and spec.batched and item.name in names:
+            released.append(item.pk)
+            continue
+        names.add(item.name)
+        kept.append(item)
+    if released:
+        Task.objects.filter(pk__in=released, status=TaskStatus.RUNNING).update(
+            status=TaskStatus.PENDING, attempts=F("attempts") - 1, locked_until=None
+        )
+    return kept
 
 
 def _lease(seconds: int) -> int:

@@ -28,7 +28,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,8 @@ from atiende.mail.models import BlockedSender, EmailReference, RawEmail, RawStat
 from atiende.mail.parse import MalformedEmail, parse_email
 from atiende.mail.types import ParsedEmail
 from atiende.people.models import Contact
+from atiende.search import index
+from atiende.search.models import SearchDocument
 
 logger = logging.getLogger(__name__)
 
@@ -278,6 +280,8 @@ class _Item:
     message: Message | None = None
     # Applied when the message's savepoint committed: later mails of the batch see it.
     learn: Callable[[], None] | None = None
+    # Its search documents, written by the batch once its savepoint committed.
+    documents: list[SearchDocument] = field(default_factory=list)
 
     @property
     def external_id(self) -> str:
@@ -376,6 +380,7 @@ def _process_items(items: list[_Item]) -> tuple[set[int], dict[int, Exception]]:
         if not items:
             return set(), {}
         batch = _Batch(items[0].raw_email.inbox, items)
+        documents: list[SearchDocument] = []
         for item in items:
             if done and time.monotonic() - started > BATCH_SECONDS:
                 unreached.append(item.raw_email.pk)
@@ -400,7 +405,9 @@ def _process_items(items: list[_Item]) -> tuple[set[int], dict[int, Exception]]:
             else:
                 if item.learn is not None:
                     item.learn()
+                documents += item.documents
             done.append(item)
+        index.write(documents)
         _complete(batch, done)
         _Pace.observe(time.monotonic() - started, len(done))
         if unreached:
@@ -478,34 +485,41 @@ def _process(batch: _Batch, item: _Item) -> None:
     if not (text.strip() or parsed.html.strip() or attachments):
         text = parsed.subject or _("(empty message)")
     try:
-        result = receive_message(
-            InboundMessage(
-                inbox_id=inbox.pk,
-                identity_kind="email",
-                identity_value=sender,
-                email=sender,
-                name=parsed.from_name,
-                text=text,
-                html=parsed.html,
-                external_id=external_id,
-                subject=parsed.subject,
-                language=parsed.language,
-                sent_at=parsed.date,
-                attachments=attachments,
-                conversation_id=thread,
-                new_conversation=thread is None,
-                reopen_closed=batch.reopen_closed,
-                metadata={"full_text": parsed.full_text, "raw_email_id": item.raw_email.pk},
-            ),
-            # Looked up with the batch (`known_ids`, same transaction): a concurrent duplicate
-            # still meets the unique constraint and is returned as such.
-            checked_new=True,
-            # A copy: what receive_message changes (a name learnt) is kept only if this
-            # message's savepoint commits (see `learn`).
-            contact=copy.copy(known) if known is not None else None,
-        )
+        with index.deferred() as documents:
+            result = receive_message(
+                InboundMessage(
+                    inbox_id=inbox.pk,
+                    identity_kind="email",
+                    identity_value=sender,
+                    email=sender,
+                    name=parsed.from_name,
+                    text=text,
+                    html=parsed.html,
+                    external_id=external_id,
+                    subject=parsed.subject,
+                    language=parsed.language,
+                    sent_at=parsed.date,
+                    attachments=attachments,
+                    conversation_id=thread,
+                    new_conversation=thread is None,
+                    reopen_closed=batch.reopen_closed,
+                    metadata={"full_text": parsed.full_text, "raw_email_id": item.raw_email.pk},
+                ),
+                # Looked up with the batch (`known_ids`, same transaction): a concurrent duplicate
+                # still meets the unique constraint and is returned as such.
+                checked_new=True,
+                # A copy: what receive_message changes (a name learnt) is kept only if this
+                # message's savepoint commits (see `learn`).
+                contact=copy.copy(known) if known is not None else None,
+                # The index read the sender's identity with the batch (and learns the contacts
+                # the batch creates): unknown there, no contact has it.
+                no_contact=batch.threads.has_no_contact(sender),
+                inbox=inbox,
+            )
     except ActionError as exc:
         raise Quarantine(exc.detail) from exc
+    # Written with the batch's outcome, for the messages whose savepoint committed.
+    item.documents = documents
     if not result.created:
         item.finish(RawStatus.DUPLICATE, _("This Message-ID arrived before."))
         return

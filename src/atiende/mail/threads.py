@@ -146,6 +146,12 @@ class ThreadIndex:
     def contact(self, sender: str) -> int | None:
         return self.contacts.get(_identity(sender))
 
+    def has_no_contact(self, sender: str) -> bool:
+        """The batch looked `sender` up and no contact has that address (nor did the batch
+        create one since)."""
+        key = _identity(sender)
+        return key in self.contacts and self.contacts[key] is None
+
     def find(self, parsed: ParsedEmail) -> int | None:
         """The id of the conversation `parsed` continues, or None for a new one."""
         contact = self.contact(parsed.from_address)

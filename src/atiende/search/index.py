@@ -3,6 +3,9 @@ transaction, so the index never disagrees with what was committed."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from atiende.search.models import DocumentKind, SearchDocument
@@ -19,6 +22,42 @@ MAX_INDEXED = 20_000
 UPDATED_FIELDS = ["text", "conversation_id", "contact_id", "is_note"]
 
 
+_collecting = threading.local()
+
+
+@contextmanager
+def deferred() -> Iterator[list[SearchDocument]]:
+    """Inside the block, the documents are collected in the list it gives instead of written:
+    the caller writes them (`write`) in the same transaction once it knows the changes they
+    describe are kept (a batch of mail: the messages whose savepoint committed, in one
+    statement)."""
+    outer: list[SearchDocument] | None = getattr(_collecting, "documents", None)
+    documents: list[SearchDocument] = []
+    _collecting.documents = documents
+    try:
+        yield documents
+    finally:
+        _collecting.documents = outer
+
+
+def write(documents: list[SearchDocument]) -> None:
+    """Upsert these documents (the last one of each (kind, object) wins)."""
+    latest = {(document.kind, document.object_id): document for document in documents}
+    if latest:
+        _upsert(list(latest.values()))
+
+
+def _upsert(documents: list[SearchDocument]) -> None:
+    # One upsert statement (INSERT ... ON CONFLICT DO UPDATE on both engines), not a savepoint,
+    # a read and a write: it runs inside every message's transaction.
+    SearchDocument.objects.bulk_create(
+        documents,
+        update_conflicts=True,
+        unique_fields=["kind", "object_id"],
+        update_fields=UPDATED_FIELDS,
+    )
+
+
 def _put(
     kind: str,
     object_id: int,
@@ -28,23 +67,19 @@ def _put(
     contact_id: int | None = None,
     is_note: bool = False,
 ) -> None:
-    # One upsert statement (INSERT ... ON CONFLICT DO UPDATE on both engines), not a savepoint,
-    # a read and a write: it runs inside every message's transaction.
-    SearchDocument.objects.bulk_create(
-        [
-            SearchDocument(
-                kind=kind,
-                object_id=object_id,
-                text=document_text(text[:MAX_INDEXED]),
-                conversation_id=conversation_id,
-                contact_id=contact_id,
-                is_note=is_note,
-            )
-        ],
-        update_conflicts=True,
-        unique_fields=["kind", "object_id"],
-        update_fields=UPDATED_FIELDS,
+    document = SearchDocument(
+        kind=kind,
+        object_id=object_id,
+        text=document_text(text[:MAX_INDEXED]),
+        conversation_id=conversation_id,
+        contact_id=contact_id,
+        is_note=is_note,
     )
+    collected: list[SearchDocument] | None = getattr(_collecting, "documents", None)
+    if collected is not None:
+        collected.append(document)
+    else:
+        _upsert([document])
 
 
 def contact_text(name: str, email: str, identities: list[str]) -> str:

@@ -41,7 +41,12 @@ class ReceiveResult:
 
 
 def receive_message(
-    inbound: InboundMessage, *, checked_new: bool = False, contact: Contact | None = None
+    inbound: InboundMessage,
+    *,
+    checked_new: bool = False,
+    contact: Contact | None = None,
+    no_contact: bool = False,
+    inbox: Inbox | None = None,
 ) -> ReceiveResult:
     """Store an inbound message: contact by identity, conversation, message, attachments.
 
@@ -51,7 +56,9 @@ def receive_message(
     A channel that has just looked things up itself saves the repeat: `checked_new` when it
     found no message with this external id (a concurrent duplicate still meets the unique
     constraint and returns the first), `contact` when it found the contact that owns the
-    identity (`people.lookup.contact_for_identity`).
+    identity (`people.lookup.contact_for_identity`), `no_contact` when it found that no contact
+    has it (a concurrent creation still meets the identity's unique constraint), `inbox` when
+    it holds the inbox row.
     """
     if not inbound.identity_value.strip():
         raise ActionError(_("The sender has no identity (email, visitor id, ...)."))
@@ -69,7 +76,7 @@ def receive_message(
     masked = protect.mask_inbound(inbound)
     try:
         with transaction.atomic():
-            return _receive(masked, contact)
+            return _receive(masked, contact, no_contact=no_contact, inbox=inbox)
     except IntegrityError:
         # A concurrent delivery of the same external id won the race: return its result.
         if inbound.external_id and (existing := _existing(inbound)) is not None:
@@ -88,10 +95,12 @@ def _existing(inbound: InboundMessage) -> ReceiveResult | None:
     return ReceiveResult(message, message.conversation, created=False, new_conversation=False)
 
 
-def _receive(masked: protect.Masked, known: Contact | None) -> ReceiveResult:
+def _receive(
+    masked: protect.Masked, known: Contact | None, *, no_contact: bool, inbox: Inbox | None
+) -> ReceiveResult:
     inbound = masked.inbound
-    contact = _find_or_create_contact(inbound, known)
-    conversation, is_new, inbox = _find_or_open_conversation(contact, inbound)
+    contact = _find_or_create_contact(inbound, known, no_contact=no_contact)
+    conversation, is_new, inbox = _find_or_open_conversation(contact, inbound, inbox)
     html = clean_html(inbound.html) if inbound.html else text_to_html(inbound.text[:MAX_TEXT])
     text = inbound.text[:MAX_TEXT] if inbound.text.strip() else html_to_text(html)
     message = append_message(
@@ -136,10 +145,12 @@ def _receive(masked: protect.Masked, known: Contact | None) -> ReceiveResult:
     return ReceiveResult(message, conversation, created=True, new_conversation=is_new)
 
 
-def _find_or_create_contact(inbound: InboundMessage, known: Contact | None = None) -> Contact:
+def _find_or_create_contact(
+    inbound: InboundMessage, known: Contact | None = None, *, no_contact: bool = False
+) -> Contact:
     value = normalize_identity(inbound.identity_kind, inbound.identity_value)[:255]
     found = known
-    if found is None:
+    if found is None and not no_contact:
         identity = (
             ContactIdentity.objects.select_related("contact")
             .filter(kind=inbound.identity_kind, value=value)
@@ -179,7 +190,7 @@ def _find_or_create_contact(inbound: InboundMessage, known: Contact | None = Non
 
 
 def _find_or_open_conversation(
-    contact: Contact, inbound: InboundMessage
+    contact: Contact, inbound: InboundMessage, held: Inbox | None = None
 ) -> tuple[Conversation, bool, Inbox]:
     """The conversation the message goes to (locked), whether it is new, and the inbox."""
     if inbound.conversation_id is not None:
@@ -195,7 +206,11 @@ def _find_or_open_conversation(
             if inbound.reopen_closed:
                 return _reopen(hinted, contact), False, inbox
             return _open(inbox, contact, inbound, follow_up_of=hinted), True, inbox
-    inbox = Inbox.objects.get(pk=inbound.inbox_id)
+    inbox = (
+        held
+        if held is not None and held.pk == inbound.inbox_id
+        else Inbox.objects.get(pk=inbound.inbox_id)
+    )
     if not inbound.new_conversation:
         current = (
             Conversation.objects.filter(
