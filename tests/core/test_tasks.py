@@ -95,3 +95,39 @@ def test_retry_puts_a_failed_task_back(db: None, settings: Any) -> None:
     task = Task.objects.get()
     assert task.status == TaskStatus.PENDING
     assert task.attempts == 0
+
+
+batches: list[list[str]] = []
+
+
+@tasks.task("test_batched", batched=True)
+def batched(payload: dict[str, Any]) -> None:
+    """Does its own work and that of the others waiting, as triage does."""
+    waiting = Task.objects.filter(name="test_batched", status=TaskStatus.PENDING)
+    keys = [payload["key"], *waiting.values_list("key", flat=True)]
+    waiting.update(status=TaskStatus.DONE)
+    batches.append(keys)
+
+
+def test_a_claim_takes_one_task_of_a_batched_name_and_leaves_the_others_waiting(
+    db: None,
+) -> None:
+    calls.clear()
+    batches.clear()
+    for n in range(3):
+        tasks.enqueue("test_batched", {"key": f"b-{n}"}, key=f"b-{n}")
+    tasks.enqueue("test_record", {"n": 1}, key="r-1")
+    tasks.enqueue("test_record", {"n": 2}, key="r-2")
+
+    claimed = tasks.claim(10)
+
+    assert [item.key for item in claimed] == ["b-0", "r-1", "r-2"]
+    others = Task.objects.filter(key__in=["b-1", "b-2"])
+    assert set(others.values_list("status", "attempts", "locked_until")) == {
+        (TaskStatus.PENDING, 0, None)
+    }
+    for item in claimed:
+        tasks.run(item)
+    assert batches == [["b-0", "b-1", "b-2"]]
+    assert tasks.drain() == 0
+    assert set(Task.objects.values_list("status", flat=True)) == {TaskStatus.DONE}
