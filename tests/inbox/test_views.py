@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+from pathlib import Path
 from typing import Any
 
+from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
 
@@ -135,6 +138,17 @@ def test_an_empty_mine_points_to_the_unassigned_ones(factory: Factory) -> None:
     assert "Nothing is assigned to you. 2 conversations are waiting" in waiting
     assert 'href="/inbox/?view=unassigned">See the unassigned ones</a>' in waiting
     assert "No tienes nada asignado. 2 conversaciones esperan" in spanish
+
+
+def test_every_page_names_its_icon(db: None) -> None:
+    # Browsers asked for /favicon.ico, a 404 in the console of every page.
+    for path in ["/login/", "/help/", "/hc/en/"]:
+        html = Client().get(path, follow=True).content.decode()
+        match = re.search(r'<link rel="icon" href="/static/([^"]+)" type="image/svg\+xml">', html)
+        assert match, path
+        found = finders.find(match.group(1))
+        assert isinstance(found, str), match.group(1)
+        assert Path(found).read_text().startswith("<svg ")
 
 
 def test_list_is_paginated_by_fifty(factory: Factory) -> None:
