@@ -16,7 +16,7 @@ from atiende.conversations.models import Conversation, DeliveryStatus, Message
 from atiende.core import tasks
 from atiende.core.models import Event, Task, TaskStatus
 from atiende.mail.models import BlockedSender, RawEmail, RawStatus
-from atiende.mail.pipeline import ingest, read_raw, retry_quarantined
+from atiende.mail.pipeline import ingest, ingest_many, read_raw, retry_quarantined
 from atiende.people.models import Contact, ContactIdentity, IdentityKind, Role
 from atiende.search import index
 from atiende.search.models import DocumentKind, SearchDocument
@@ -378,3 +378,37 @@ def test_a_batch_indexes_only_the_messages_it_keeps(
     )
     found = search_conversations(factory.user(Role.ADMIN), "Question 1")
     assert [conversation.subject for conversation in found] == ["Question 1"]
+
+
+def test_ingest_many_stores_a_fetch_in_one_commit_and_falls_back_one_by_one(
+    factory: Factory,
+) -> None:
+    inbox = email_inbox(factory)
+    mails = [(mail(sender=f"c{n}@example.org", subject=f"Q{n}"), f"imap:x:1:{n}") for n in range(3)]
+    with CaptureQueriesContext(connection) as captured:
+        rows = ingest_many(inbox, mails, source="imap")
+    assert [row.source_key for row in rows if isinstance(row, RawEmail)] == [
+        key for _raw, key in mails
+    ]
+    assert all(read_raw(row) == raw for row, (raw, _key) in zip(rows, mails, strict=True))
+    assert Task.objects.filter(name="mail_process").count() == 3
+    # One transaction for the three (a savepoint inside the test's own transaction).
+    savepoints = [q for q in captured.captured_queries if q["sql"].startswith("SAVEPOINT")]
+    assert len(savepoints) == 1
+
+    # One of them stored meanwhile by another path: the shared transaction fails, each is then
+    # ingested on its own (that one returns the row stored before).
+    again = [(mail(sender="d@example.org", subject="New"), "imap:x:1:9"), mails[1]]
+    rows_again = ingest_many(inbox, again, source="imap")
+    assert isinstance(rows_again[0], RawEmail)
+    assert rows_again[0].source_key == "imap:x:1:9"
+    assert rows_again[1] == rows[1]
+    assert RawEmail.objects.count() == 4
+    stored = {str(row.raw.name) for row in RawEmail.objects.all()}
+    on_disk = {
+        str(path.relative_to(settings.MEDIA_ROOT))
+        for path in (Path(settings.MEDIA_ROOT) / "mail" / "raw").rglob("*.eml")
+    }
+    assert on_disk == stored  # the failed try left no file behind
+    tasks.drain()
+    assert set(RawEmail.objects.values_list("status", flat=True)) == {RawStatus.PROCESSED}

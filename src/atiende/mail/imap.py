@@ -240,6 +240,7 @@ def _sync_batch(
             # One bad message must not fail its neighbours: fetch them one by one.
             groups.extend([uid] for uid in group)
             continue
+        ready: list[tuple[int, bytes]] = []
         for uid in group:
             data = bodies.get(uid)
             raw = data.get(b"BODY[]") if data else None
@@ -247,11 +248,12 @@ def _sync_batch(
                 gone.add(uid)
                 continue
             result.fetched += 1
-            try:
-                ingest(inbox, bytes(raw), source="imap", source_key=keys[uid])
-            except Exception as exc:
-                logger.warning("inbox %s UID %s: ingestion failed: %s", inbox.pk, uid, exc)
-                errors.append(f"UID {uid}: ingestion failed: {type(exc).__name__}: {exc}")
+            ready.append((uid, bytes(raw)))
+        outcomes = _ingest_all(inbox, ready, keys, ingest)
+        for (uid, _raw), outcome in zip(ready, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                logger.warning("inbox %s UID %s: ingestion failed: %s", inbox.pk, uid, outcome)
+                errors.append(f"UID {uid}: ingestion failed: {type(outcome).__name__}: {outcome}")
                 result.errors += 1
                 continue
             result.ingested += 1
@@ -265,6 +267,22 @@ def _sync_batch(
             result.errors += 1
             return gone, result, errors
     return set(committed) | gone, result, errors
+
+
+def _ingest_all(
+    inbox: Inbox, ready: list[tuple[int, bytes]], keys: dict[int, str], ingest: Ingest
+) -> list[RawEmail | Exception]:
+    """Store the fetched messages (none of them stored before): with the pipeline's
+    `ingest_many`, one commit for all of them; with another `ingest`, one by one."""
+    if ingest is pipeline.ingest:
+        return pipeline.ingest_many(inbox, [(raw, keys[uid]) for uid, raw in ready], source="imap")
+    outcomes: list[RawEmail | Exception] = []
+    for uid, raw in ready:
+        try:
+            outcomes.append(ingest(inbox, raw, source="imap", source_key=keys[uid]))
+        except Exception as exc:
+            outcomes.append(exc)
+    return outcomes
 
 
 def _fetch(client: IMAPClient, uids: list[int], items: list[bytes]) -> dict[int, dict[bytes, Any]]:

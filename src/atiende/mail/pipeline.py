@@ -71,28 +71,10 @@ def ingest(inbox: Inbox, raw: bytes, *, source: str, source_key: str) -> RawEmai
     existing = RawEmail.objects.filter(inbox=inbox, source_key=source_key[:255]).first()
     if existing is not None:
         return existing
-    digest = hashlib.sha256(raw).hexdigest()
     name = _write(raw)
-    too_large = len(raw) > config.max_message_bytes()
     try:
         with transaction.atomic():
-            raw_email = RawEmail.objects.create(
-                inbox=inbox,
-                source=source[:16],
-                source_key=source_key[:255],
-                sha256=digest,
-                raw=name,
-                size=len(raw),
-                status=RawStatus.QUARANTINED if too_large else RawStatus.RECEIVED,
-                error=(
-                    _("The message is %(size)s bytes, over the %(limit)s-byte limit.")
-                    % {"size": len(raw), "limit": config.max_message_bytes()}
-                    if too_large
-                    else ""
-                ),
-            )
-            if not too_large:
-                tasks.enqueue(TASK, {"raw_id": raw_email.pk}, key=f"mail:{raw_email.pk}")
+            raw_email = _create(inbox, raw, source, source_key, name)
     except IntegrityError:
         _remove(name)
         existing = RawEmail.objects.filter(inbox=inbox, source_key=source_key[:255]).first()
@@ -102,6 +84,64 @@ def ingest(inbox: Inbox, raw: bytes, *, source: str, source_key: str) -> RawEmai
     except BaseException:
         _remove(name)
         raise
+    return raw_email
+
+
+def ingest_many(
+    inbox: Inbox, mails: list[tuple[bytes, str]], *, source: str
+) -> list[RawEmail | Exception]:
+    """`ingest` for several new messages (bytes, source key) of one fetch: each file written
+    and fsync'd, then one transaction for all their rows and tasks, one commit instead of one
+    per message. The source acknowledges them after it returned, as after `ingest`. Should
+    that transaction fail (e.g. one of them was stored meanwhile by another path), each is
+    ingested on its own. Returns, per message, its row or the error that kept it out."""
+    results: list[RawEmail | Exception | None] = [None] * len(mails)
+    written: list[tuple[int, str]] = []
+    for position, (raw, _key) in enumerate(mails):
+        try:
+            written.append((position, _write(raw)))
+        except Exception as exc:
+            results[position] = exc
+    try:
+        with transaction.atomic():
+            for position, name in written:
+                raw, key = mails[position]
+                results[position] = _create(inbox, raw, source, key, name)
+    except Exception:
+        for position, name in written:
+            _remove(name)
+            raw, key = mails[position]
+            try:
+                results[position] = ingest(inbox, raw, source=source, source_key=key)
+            except Exception as exc:
+                results[position] = exc
+    except BaseException:
+        for _position, name in written:
+            _remove(name)
+        raise
+    return [item if item is not None else RuntimeError("not ingested") for item in results]
+
+
+def _create(inbox: Inbox, raw: bytes, source: str, source_key: str, name: str) -> RawEmail:
+    """The row of bytes stored under `name`, and its task (inside the caller's transaction)."""
+    too_large = len(raw) > config.max_message_bytes()
+    raw_email = RawEmail.objects.create(
+        inbox=inbox,
+        source=source[:16],
+        source_key=source_key[:255],
+        sha256=hashlib.sha256(raw).hexdigest(),
+        raw=name,
+        size=len(raw),
+        status=RawStatus.QUARANTINED if too_large else RawStatus.RECEIVED,
+        error=(
+            _("The message is %(size)s bytes, over the %(limit)s-byte limit.")
+            % {"size": len(raw), "limit": config.max_message_bytes()}
+            if too_large
+            else ""
+        ),
+    )
+    if not too_large:
+        tasks.enqueue(TASK, {"raw_id": raw_email.pk}, key=f"mail:{raw_email.pk}")
     return raw_email
 
 
