@@ -43,6 +43,19 @@ def test_the_supervisor_sees_the_request_with_its_amount_and_notice(
     assert "Approve" in html
 
 
+def test_a_spanish_supervisor_reads_the_amount_in_spanish(
+    world: AccountWorld, pending: Outcome
+) -> None:
+    html = (
+        signed_in(world.supervisor)
+        .get("/inbox/approvals/", HTTP_ACCEPT_LANGUAGE="es")
+        .content.decode()
+    )
+
+    # The amount line (the title stays in the words of the agent who asked).
+    assert "<strong>Importe:</strong> 80,00 $</p>" in html
+
+
 def test_approving_carries_the_refund_out(world: AccountWorld, pending: Outcome) -> None:
     response = signed_in(world.supervisor).post(f"/inbox/approvals/{pending.approval_id}/approve/")
 

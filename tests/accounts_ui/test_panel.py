@@ -114,7 +114,7 @@ def test_the_panel_offers_only_the_actions_that_fit_the_subscriptions_state(
     paused = action_labels(world)
 
     assert "Pause" in running
-    assert "Cancel" in running
+    assert "Cancel the subscription" in running
     assert "Resume" not in running
     assert "Resume" in paused
     assert "Pause" not in paused
@@ -253,6 +253,31 @@ def test_a_preview_says_what_changes_and_carries_one_key_for_a_double_click(
     assert "done" in first.content.decode()
     assert Refund.objects.count() == 1
     assert AccountAction.objects.count() == 1
+
+
+def test_a_spanish_preview_writes_every_amount_the_spanish_way(world: AccountWorld) -> None:
+    # "What it costs" said "Se devuelven $5.00 al cliente." under "Se devuelven 5,00 $ ...".
+    html = (
+        signed_in(world.agent)
+        .post(
+            panel_url(world, "actions/refund/preview/"),
+            {"charge_id": "ch_1", "amount": "500"},
+            HTTP_ACCEPT_LANGUAGE="es",
+        )
+        .content.decode()
+    )
+
+    assert "Se devuelven 5,00 $ al cliente." in html
+    assert "Se devuelven $5.00" not in html
+    assert "We refunded $5.00 to your card" in html  # the customer writes English
+
+
+def test_the_cancel_action_is_not_named_like_the_close_button(world: AccountWorld) -> None:
+    # The form read "Cancel ... Preview | Cancel" (in Spanish "Cancelar ... | Cancelar").
+    html = signed_in(world.agent).get(panel_url(world, "actions/cancel/")).content.decode()
+
+    assert "Cancel the subscription" in html
+    assert html.count(">Cancel<") == 1  # the button that closes the form
 
 
 def test_a_refund_above_the_agents_limit_goes_for_approval(world: AccountWorld) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from atiende.accounts.money import format_money
@@ -29,7 +30,7 @@ def _what(event: Event) -> str:
     amount, currency = data.get("amount"), data.get("currency")
     verb = str(data.get("verb") or "")
     if isinstance(amount, int) and amount and currency:
-        return f"{verb} ({format_money(amount, str(currency))})"
+        return f"{verb} ({format_money(amount, str(currency), get_language() or 'en')})"
     return verb
 
 

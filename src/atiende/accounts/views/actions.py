@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -103,7 +104,11 @@ def preview(request: HttpRequest, conversation_id: int, verb: str) -> HttpRespon
     context.update(
         {
             "preview": shown,
-            "cost": format_money(abs(shown.amount), shown.currency) if shown.amount else "",
+            "cost": (
+                format_money(abs(shown.amount), shown.currency, get_language() or "en")
+                if shown.amount
+                else ""
+            ),
             "charges": shown.amount > 0,
             # Minted now: the confirm button carries it, so a double click makes one action.
             "idempotency_key": secrets.token_urlsafe(24),

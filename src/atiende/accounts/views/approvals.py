@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -29,7 +30,11 @@ def _row(user: Any, approval: ApprovalRequest) -> dict[str, Any]:
         "action": action,
         "title": action.result.get("title") or action.verb,
         "notice": action.result.get("notice", ""),
-        "amount": format_money(action.amount, action.currency) if action.amount else "",
+        "amount": (
+            format_money(action.amount, action.currency, get_language() or "en")
+            if action.amount
+            else ""
+        ),
         "can_decide": policy.can_approve(user, approval),
         "expired": policy.approval_expired(approval),
         "deadline": policy.approval_deadline(approval),

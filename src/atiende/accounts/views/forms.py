@@ -174,7 +174,7 @@ ACTIONS: dict[str, tuple[type[ActionForm], Any, bool, frozenset[str]]] = {
     ),
     "pause": (PauseForm, _("Pause"), False, frozenset({"subscription"})),
     "resume": (ActionForm, _("Resume"), False, frozenset({"subscription"})),
-    "cancel": (CancelForm, _("Cancel"), False, frozenset({"subscription"})),
+    "cancel": (CancelForm, _("Cancel the subscription"), False, frozenset({"subscription"})),
     "refund": (RefundForm, _("Refund"), False, frozenset({"subscription"})),
     "grant_credit": (CreditForm, _("Grant credit"), False, frozenset({"subscription"})),
     "add_family_member": (
