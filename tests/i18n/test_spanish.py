@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 import atiende
 from tests.factories import Factory
@@ -196,3 +197,40 @@ def test_one_message_has_one_translation_in_every_catalog() -> None:
             if seen[1] != translation:
                 conflicts.append(f"{entry.msgid!r}: {seen} vs {(where, translation)}")
     assert not conflicts, "\n".join(conflicts)
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=lambda path: path.relative_to(SOURCE).as_posix())
+def test_every_message_reads_as_its_catalog_says(path: Path) -> None:
+    """Django's own catalogs (the admin's) take precedence over the apps': the admin's "Filter"
+    ("Filtro", a noun) replaced the help center's and the account panel's button "Filtrar"."""
+    language = path.parent.parent.name
+    wrong = []
+    with translation.override(language):
+        for entry in parse_po(path):
+            wanted = entry.fields.get("msgstr", "")
+            if not entry.msgid or "msgid_plural" in entry.fields or not wanted:
+                continue
+            context = entry.fields.get("msgctxt")
+            shown = (
+                translation.pgettext(context, entry.msgid)
+                if context is not None
+                else translation.gettext(entry.msgid)
+            )
+            if shown != wanted:
+                wrong.append(f"{entry.msgid!r} ({context}): {wanted!r} wanted, {shown!r} shown")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_buttons_say_what_they_do() -> None:
+    """Buttons are verbs: the routing panel's button read "Transferencia" (the section's noun),
+    the help center editor's and the activity log's "Filtro"."""
+    buttons = {
+        "workflow/templates/workflow/_routing_panel.html": ("Transfer", "Transferir"),
+        "helpcenter/templates/helpcenter/editor/list.html": ("Filter", "Filtrar"),
+        "accounts/templates/accounts/panel/_access.html": ("Filter", "Filtrar"),
+    }
+    with translation.override("es"):
+        for template, (english, spanish) in buttons.items():
+            source = (SOURCE / template).read_text(encoding="utf-8")
+            assert f'{{% translate "{english}" context "verb" %}}</button>' in source, template
+            assert translation.pgettext("verb", english) == spanish
