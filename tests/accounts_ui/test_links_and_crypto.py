@@ -235,6 +235,20 @@ def test_the_panel_answers_where_is_my_withdrawal(world: AccountWorld, exchange:
     assert "Change plan" not in html
 
 
+def test_an_exchange_account_shows_no_streaming_plan_rows_or_checklists(
+    world: AccountWorld, exchange: Account
+) -> None:
+    # Kripto's customer was shown "Plan: None", "No subscription", "No payments yet" and the
+    # music app's checklists (playback errors, device sync).
+    html = signed_in(world.agent).get(f"/inbox/c/{world.conversation.pk}/account/").content.decode()
+
+    assert "Withdrawals" in html
+    assert "Last payment" not in html
+    assert "<dt>Plan</dt>" not in html
+    assert "Diagnosis" not in html
+    assert 'data-checklist="playback"' not in html
+
+
 @pytest.mark.usefixtures("confirm_in_conversation")
 def test_a_freeze_goes_to_approval_then_the_customer_confirms_with_the_link(
     world: AccountWorld, exchange: Account

@@ -78,6 +78,8 @@ def _actions(account: Account) -> list[dict[str, Any]]:
 
 
 def _checklists(conversation: Conversation, account: Account) -> list[dict[str, Any]]:
+    if account.kind == "exchange":
+        return []  # the checklists are the streaming app's (playback, device sync, ...)
     language = customer_language(account.contact, conversation)
     return [
         {
