@@ -151,6 +151,18 @@ def test_every_page_names_its_icon(db: None) -> None:
         assert Path(found).read_text().startswith("<svg ")
 
 
+def test_the_bot_page_says_its_settings_were_saved_once(factory: Factory) -> None:
+    # base.html shows the messages; the bot page listed them a second time.
+    inbox = factory.inbox(name="Help form")
+    client = signed_in(factory.user(role=Role.ADMIN))
+
+    page = client.post(
+        reverse("assistant:inbox_settings", args=[inbox.pk]), {"enabled": "1"}, follow=True
+    ).content.decode()
+
+    assert page.count("Bot settings saved for Help form.") == 1
+
+
 def test_list_is_paginated_by_fifty(factory: Factory) -> None:
     inbox = factory.inbox()
     for _ in range(55):
