@@ -10,8 +10,10 @@ falls back on its own; only input with no headers at all is refused with `Malfor
 from __future__ import annotations
 
 import email.policy
+import functools
 import mimetypes
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.generator import BytesGenerator
 from email.message import Message
@@ -49,6 +51,31 @@ _LANGUAGE = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 # Serialises nested messages as they came: no refolding of long header lines, 8-bit kept.
 _AS_RECEIVED = email.policy.default.clone(refold_source="none", linesep="\n")
+
+
+class _Parsing(email.policy.EmailPolicy):
+    """`policy.default`, whose header objects are remembered by (name, value): each fetch of
+    a header otherwise parses it again (the walker reads a part's Content-Type several times,
+    and most mails share their Content-Type, Content-Transfer-Encoding... values). Header
+    objects are immutable."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        if hasattr(value, "name") or len(value) > _CACHED_HEADER_LENGTH:
+            header: str = super().header_fetch_parse(name, value)
+            return header
+        return _header(self.header_factory, name, value)
+
+
+_CACHED_HEADER_LENGTH = 500
+_LINESEP = re.compile(r"\n|\r")
+
+
+@functools.lru_cache(maxsize=2048)
+def _header(factory: Callable[[str, str], str], name: str, value: str) -> str:
+    return factory(name, "".join(_LINESEP.split(value)))  # as EmailPolicy does
+
+
+_PARSING = _Parsing()
 
 
 class MalformedEmail(ValueError):
@@ -413,7 +440,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
     if not data.strip():
         raise MalformedEmail("empty message")
     try:
-        message = BytesParser(policy=email.policy.default).parsebytes(data)
+        message = BytesParser(policy=_PARSING).parsebytes(data)
     except Exception as error:  # the parser itself gave up
         raise MalformedEmail(f"unparseable: {type(error).__name__}") from error
     headers = _Headers(message)
