@@ -328,8 +328,10 @@ def test_a_batch_hands_receive_message_the_senders_it_already_knows(factory: Fac
         for query in captured.captured_queries
         if query["sql"].startswith("SELECT") and 'FROM "people_contactidentity"' in query["sql"]
     ]
-    assert len(lookups) == 1, lookups
-    assert "bea@example.org" in lookups[0]
+    # (One read per batch: how many batches depends on the measured pace.)
+    assert lookups, lookups
+    assert all('"people_contactidentity"."value" IN (' in sql for sql in lookups), lookups
+    assert any("bea@example.org" in sql for sql in lookups)
     # Nor the inbox: the batch holds it.
     assert not [
         query["sql"]
