@@ -44,6 +44,21 @@ def test_agents_read_the_editor_but_cannot_change_anything(
     assert ArticleTranslation.objects.get(article_id=pk, language="en").title == "Change your plan"
 
 
+def test_the_list_speaks_the_agents_language(
+    client: Client, factory: Factory, help_center: HelpCenter
+) -> None:
+    # A Spanish agent read every title and place in English ("Plans and billing / Your plan").
+    signed_in(client, factory, Role.AGENT)
+
+    spanish = client.get("/inbox/helpcenter/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    english = client.get("/inbox/helpcenter/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Cambiar de plan" in spanish
+    assert "Planes y facturación / Tu plan" in spanish
+    assert "Plans and billing / Your plan" not in spanish
+    assert "Plans and billing / Your plan" in english
+
+
 def test_editor_requires_sign_in(client: Client, help_center: HelpCenter) -> None:
     response = client.get("/inbox/helpcenter/")
 

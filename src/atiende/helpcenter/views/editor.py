@@ -18,6 +18,7 @@ from django.db.models import Prefetch, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -72,17 +73,19 @@ def article_list(request: HttpRequest) -> HttpResponse:
         articles = articles.filter(translations__language=language)
     if query:
         articles = articles.filter(translations__title__icontains=query)
+    # Titles and places in the language filtered on, else in the agent's own language.
+    shown = language or get_language() or "en"
     rows = []
     for article in articles.distinct().order_by(
         "section__category__position", "section__position", "position", "pk"
     ):
         translations = list(article.translations.all())
-        section = pick(article.section.translations.all(), "en")
-        category = pick(article.section.category.translations.all(), "en")
+        section = pick(article.section.translations.all(), shown)
+        category = pick(article.section.category.translations.all(), shown)
         rows.append(
             {
                 "article": article,
-                "title": (pick(translations, language or "en") or translations[0]).title
+                "title": (pick(translations, shown) or translations[0]).title
                 if translations
                 else "—",
                 "translations": translations,
