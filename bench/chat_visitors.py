@@ -283,7 +283,9 @@ class Visitor:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        if self.socket is not None and any(state.acked for state in self.outstanding.values()):
+        if self.socket is not None and self.outstanding:
+            # Unanswered messages, acknowledged or not (an unacknowledged one may be stored and
+            # answered too): the final full `resume` says what the server holds.
             await self.verify(self.socket)
         if self.socket is not None:
             with contextlib.suppress(ConnectionClosed, OSError):
@@ -301,9 +303,7 @@ class Visitor:
             await socket.send(json.dumps({"type": "resume", "last_seq": 0}))
             await asyncio.wait_for(self.verified.wait(), float(self.spec.get("verify_s", 10)))
         if not self.verified.is_set():
-            self.totals.unverified_tokens.extend(
-                client_id for client_id, state in self.outstanding.items() if state.acked
-            )
+            self.totals.unverified_tokens.extend(self.outstanding)
         receiving.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await receiving

@@ -43,6 +43,7 @@ from atiende.chat.hops import (
 from atiende.chat.sessions import VisitorContext
 from atiende.core.errors import ActionError, NotFound
 from atiende.core.events import conversation_group
+from atiende.realtime.dispatch import dispatch as direct_dispatch
 
 logger = logging.getLogger(__name__)
 
@@ -337,7 +338,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
         name = str(message.get("type", "")).replace(".", "_")
         if name.startswith("atiende_") and not hasattr(self, name):
             return
-        await super().dispatch(message)
+        await direct_dispatch(self, message)
 
     async def forward(self, frame: dict[str, Any]) -> None:
         seq = frame.get("seq")

@@ -37,6 +37,7 @@ from atiende.conversations.models import Conversation
 from atiende.core.events import INBOX_GROUP, WATCHERS_ONLY, conversation_group
 from atiende.people.models import User
 from atiende.realtime import agent_state
+from atiende.realtime.dispatch import dispatch as direct_dispatch
 from atiende.workflow.livechats import safe_page_url
 from atiende.workflow.notify import agent_group
 
@@ -253,7 +254,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channe
         kind = message.get("type", "")
         if kind.startswith("atiende.") and not hasattr(self, kind.replace(".", "_")):
             return
-        await super().dispatch(message)
+        await direct_dispatch(self, message)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
