@@ -163,6 +163,20 @@ def test_the_bot_page_says_its_settings_were_saved_once(factory: Factory) -> Non
     assert page.count("Bot settings saved for Help form.") == 1
 
 
+def test_the_bot_page_names_sensitive_intents_in_words(factory: Factory) -> None:
+    # Supervisors read the codes "refunds, account_security, legal, fraud", in every language.
+    factory.inbox(name="Help form")
+    supervisor = signed_in(factory.user(role=Role.SUPERVISOR))
+    admin = signed_in(factory.user(role=Role.ADMIN))
+
+    listed = supervisor.get(reverse("assistant:page"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    form = admin.get(reverse("assistant:page")).content.decode()
+
+    assert "Reembolsos, Seguridad de la cuenta, Asuntos legales, Fraude" in listed
+    assert "account_security" not in listed
+    assert re.search(r'value="account_security"( checked)?> Account security</label>', form)
+
+
 def test_list_is_paginated_by_fifty(factory: Factory) -> None:
     inbox = factory.inbox()
     for _ in range(55):

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from atiende.assistant import metrics
@@ -19,6 +20,18 @@ from atiende.assistant.phrases import sensitive_terms
 from atiende.conversations.views.common import agent
 from atiende.inboxes.models import Inbox
 from atiende.people.models import Role, User
+
+# The built-in sensitive intents as people read them (configured ones show their own name).
+INTENT_LABELS = {
+    "refunds": pgettext_lazy("sensitive intent", "Refunds"),
+    "account_security": pgettext_lazy("sensitive intent", "Account security"),
+    "legal": pgettext_lazy("sensitive intent", "Legal matters"),
+    "fraud": pgettext_lazy("sensitive intent", "Fraud"),
+}
+
+
+def intent_label(code: str) -> str:
+    return str(INTENT_LABELS.get(code, code.replace("_", " ")))
 
 
 def _supervisor(request: HttpRequest) -> User:
@@ -43,7 +56,11 @@ def bot_page(request: HttpRequest) -> HttpResponse:
         days = 30
     policy, points = metrics.live_curve()
     coverage, _threshold = metrics.live_coverage(points)
-    inboxes = [(inbox, bot_config(inbox)) for inbox in Inbox.objects.filter(is_active=True)]
+    inboxes = []
+    for inbox in Inbox.objects.filter(is_active=True):
+        config = bot_config(inbox)
+        labels = [intent_label(code) for code in config.sensitive_intents]
+        inboxes.append((inbox, config, labels))
     context = {
         "stats": metrics.bot_stats(days),
         "gaps": metrics.content_gaps(days),
@@ -51,7 +68,7 @@ def bot_page(request: HttpRequest) -> HttpResponse:
         "points": points,
         "coverage": coverage,
         "inboxes": inboxes,
-        "intents": list(sensitive_terms()),
+        "intents": [(code, intent_label(code)) for code in sensitive_terms()],
         "is_admin": _is_admin(user),
         "days": days,
     }
