@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from atiende.accounts import actions
-from atiende.accounts.models import AccountAction, ApprovalRequest, Refund
+from atiende.accounts.models import AccountAction, ApprovalRequest, Plan, Refund, Subscription
 from atiende.api.tokens import create_token
 from atiende.consent import grants
 from atiende.consent.models import Grant, GrantStatus, GrantUse
@@ -118,6 +118,18 @@ def test_the_panel_offers_only_the_actions_that_fit_the_subscriptions_state(
     assert "Resume" not in running
     assert "Resume" in paused
     assert "Pause" not in paused
+
+
+def test_family_member_actions_only_on_a_plan_for_several(world: AccountWorld) -> None:
+    # An Individual or Student plan showed "Add a family member" (disabled) all the same.
+    single = action_labels(world)
+    Subscription.objects.filter(account=world.account).update(plan=Plan.objects.get(code="family"))
+    family = action_labels(world)
+
+    assert "Add a family member" not in single
+    assert "Remove a family member" not in single
+    assert "Add a family member" in family
+    assert "Remove a family member" not in family  # nobody to remove yet
 
 
 def test_the_refund_form_names_charges_in_money_not_cents(world: AccountWorld) -> None:

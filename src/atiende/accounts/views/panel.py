@@ -48,7 +48,8 @@ from atiende.people.models import User
 def _applies(verb: str, summary: AccountSummary) -> bool:
     """Whether the action makes sense in the account's state (the provider still decides):
     no "Resume" for a subscription that is not paused, no "Pause" or "Cancel" for one that is
-    not running, no "Freeze" for withdrawals already frozen."""
+    not running, no family members on a plan for one, no "Freeze" for withdrawals already
+    frozen."""
     paid = summary.plan is not None and summary.plan.price > 0
     if verb == "pause":
         return summary.status == "active" and paid and not summary.cancel_at_period_end
@@ -60,6 +61,10 @@ def _applies(verb: str, summary: AccountSummary) -> bool:
             and paid
             and not (summary.cancel_at_period_end)
         )
+    if verb == "add_family_member":  # only plans with room for more than one account
+        return summary.plan is not None and summary.plan.max_members > 1
+    if verb == "remove_family_member":
+        return summary.members > 1
     if verb == "freeze_withdrawals":
         return not summary.withdrawals_frozen
     if verb == "unfreeze_withdrawals":
