@@ -392,7 +392,9 @@ def test_ingest_many_stores_a_fetch_in_one_commit_and_falls_back_one_by_one(
     assert [row.source_key for row in rows if isinstance(row, RawEmail)] == [
         key for _raw, key in mails
     ]
-    assert all(read_raw(row) == raw for row, (raw, _key) in zip(rows, mails, strict=True))
+    assert [read_raw(row) for row in rows if isinstance(row, RawEmail)] == [
+        raw for raw, _key in mails
+    ]
     assert Task.objects.filter(name="mail_process").count() == 3
     # One transaction for the three (a savepoint inside the test's own transaction).
     savepoints = [q for q in captured.captured_queries if q["sql"].startswith("SAVEPOINT")]
