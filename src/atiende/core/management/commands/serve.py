@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from atiende.core.logs import uvicorn_log_config
 
+WS_PING_SECONDS = 60.0
+
 
 class Command(BaseCommand):
     help = "Serve atiende (HTTP + websockets) with uvicorn; the worker runs inside unless disabled."
@@ -46,4 +48,10 @@ class Command(BaseCommand):
             log_config=uvicorn_log_config(),
             proxy_headers=False,
             server_header=False,
+            # uvicorn pings every socket at the transport level (default every 20 s): one such
+            # ping cost more server CPU than ten of the chat widget's heartbeat frames, and was
+            # most of what 2,000 idle sockets cost (docs/chat-scaling.md, third pass). Visitor
+            # sockets silent for 60 s are closed by the chat heartbeat; this ping still finds
+            # any dead socket, agents' included, within WS_PING_SECONDS + 20 s.
+            ws_ping_interval=WS_PING_SECONDS,
         )
