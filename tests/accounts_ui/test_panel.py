@@ -7,12 +7,21 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from atiende.accounts import actions
-from atiende.accounts.models import AccountAction, ApprovalRequest, Plan, Refund, Subscription
+from atiende.accounts.models import (
+    AccountAction,
+    ApprovalRequest,
+    Credit,
+    Invoice,
+    Plan,
+    Refund,
+    Subscription,
+)
 from atiende.api.tokens import create_token
 from atiende.consent import grants
 from atiende.consent.models import Grant, GrantStatus, GrantUse
@@ -249,7 +258,7 @@ def test_a_preview_says_what_changes_and_carries_one_key_for_a_double_click(
     client = signed_in(world.agent)
 
     preview = client.post(
-        panel_url(world, "actions/refund/preview/"), {"charge_id": "ch_1", "amount": "500"}
+        panel_url(world, "actions/refund/preview/"), {"charge_id": "ch_1", "amount": "5"}
     )
     html = preview.content.decode()
     key = re.search(r'name="idempotency_key" value="([^"]+)"', html)
@@ -258,7 +267,7 @@ def test_a_preview_says_what_changes_and_carries_one_key_for_a_double_click(
     assert "What the customer is told" in html
     assert key is not None
     assert not Refund.objects.exists()
-    data = {"charge_id": "ch_1", "amount": "500", "reason": "", "idempotency_key": key.group(1)}
+    data = {"charge_id": "ch_1", "amount": "5.00", "reason": "", "idempotency_key": key.group(1)}
     first = client.post(panel_url(world, "actions/refund/confirm/"), data)
     second = client.post(panel_url(world, "actions/refund/confirm/"), data)
     assert first.status_code == second.status_code == 200
@@ -273,7 +282,7 @@ def test_a_spanish_preview_writes_every_amount_the_spanish_way(world: AccountWor
         signed_in(world.agent)
         .post(
             panel_url(world, "actions/refund/preview/"),
-            {"charge_id": "ch_1", "amount": "500"},
+            {"charge_id": "ch_1", "amount": "5,00"},
             HTTP_ACCEPT_LANGUAGE="es",
         )
         .content.decode()
@@ -299,7 +308,7 @@ def test_a_refund_above_the_agents_limit_goes_for_approval(world: AccountWorld) 
 
     response = client.post(
         panel_url(world, "actions/refund/confirm/"),
-        {"charge_id": "ch_1", "amount": "6000", "idempotency_key": "panel-key-123456"},
+        {"charge_id": "ch_1", "amount": "60", "idempotency_key": "panel-key-123456"},
     )
 
     assert "Sent for supervisor approval" in response.content.decode()
@@ -386,3 +395,68 @@ def test_a_supervisor_cannot_read_under_an_agents_grant(
 
     assert response.status_code == 403
     assert not GrantUse.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "cents"), [("5", 500), ("5.5", 550), ("$5.50", 550), ("5,50", 550), ("5,5.5", None)]
+)
+def test_amounts_are_typed_in_the_currency_not_in_cents(
+    world: AccountWorld, typed: str, cents: int | None
+) -> None:
+    # The field read "Amount in cents": "10" refunded $0.10.
+    world.charge.amount = 9000
+    world.charge.save(update_fields=["amount"])
+    client = signed_in(world.supervisor)
+    form = client.get(panel_url(world, "actions/refund/")).content.decode()
+    assert "Amount in USD (empty: what is left)" in form
+    assert "in cents" not in form
+
+    response = client.post(
+        panel_url(world, "actions/refund/confirm/"),
+        {"charge_id": "ch_1", "amount": typed, "idempotency_key": f"panel-key-{len(typed)}-x1"},
+    )
+
+    if cents is None:
+        assert "Write an amount such as 12.50." in response.content.decode()
+        assert not Refund.objects.exists()
+    else:
+        assert Refund.objects.get().amount == cents
+
+
+def test_an_ambiguous_amount_is_asked_about_not_guessed(world: AccountWorld) -> None:
+    html = (
+        signed_in(world.agent)
+        .post(
+            panel_url(world, "actions/grant_credit/preview/"),
+            {"amount": "1,500", "reason": "Sorry"},
+        )
+        .content.decode()
+    )
+
+    assert "a thousand or a decimal amount" in html
+    assert 'value="1,500"' in html  # what was typed stays in the field
+
+
+def test_credits_and_invoices_under_a_settings_grant_are_written_as_money(
+    world: AccountWorld,
+) -> None:
+    # They read "500 / 500 USD" and "INV-1 · 1799 USD · paid", in cents and codes.
+    Credit.objects.create(
+        account=world.account, amount=500, remaining=250, currency="USD", reason="Outage"
+    )
+    Invoice.objects.create(
+        account=world.account, number="INV-9", amount=1799, currency="USD", description="Duo"
+    )
+    grant_activity(world, scope="settings")
+
+    english = signed_in(world.agent).get(panel_url(world, "access/")).content.decode()
+    spanish = (
+        signed_in(world.agent)
+        .get(panel_url(world, "access/"), HTTP_ACCEPT_LANGUAGE="es")
+        .content.decode()
+    )
+
+    assert "$2.50 left of $5.00 · Outage" in english
+    assert "INV-9 · $17.99 · Paid" in english
+    assert "quedan 2,50 $ de 5,00 $" in spanish
+    assert "INV-9 · 17,99 $ · Pagado" in spanish

@@ -107,7 +107,7 @@ def test_a_refund_above_the_agents_limit_is_approved_by_a_supervisor(server: Ser
         panel = agent.locator("#account-panel")
         panel.get_by_role("button", name="Refund").click()
         form = agent.locator("#account-action")
-        form.get_by_label("Amount in cents (empty: what is left)").fill("16191")
+        form.get_by_label("Amount in USD (empty: what is left)").fill("161.91")
         form.get_by_label("Reason").fill("Charged yearly by mistake")
         form.get_by_role("button", name="Preview").click()
         expect(form.get_by_text("This goes to a supervisor for approval first.")).to_be_visible(
@@ -146,7 +146,7 @@ def test_an_expired_approval_cannot_be_approved_and_the_agent_sees_why(server: S
         panel = agent.locator("#account-panel")
         panel.get_by_role("button", name="Refund").click()
         form = agent.locator("#account-action")
-        form.get_by_label("Amount in cents (empty: what is left)").fill("16191")
+        form.get_by_label("Amount in USD (empty: what is left)").fill("161.91")
         form.get_by_label("Reason").fill("Charged yearly by mistake")
         form.get_by_role("button", name="Preview").click()
         form.get_by_role("button", name="Send for approval").click()

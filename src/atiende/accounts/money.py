@@ -6,6 +6,8 @@ an `ActionError`, not a silent conversion.
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext as _
 
 from atiende.core.errors import ActionError
@@ -76,3 +78,51 @@ def format_asset(amount: int, decimals: int, asset: str) -> str:
     whole, fraction = divmod(amount, 10**decimals) if decimals else (amount, 0)
     digits = f"{fraction:0{decimals}d}".rstrip("0") if decimals else ""
     return f"{whole}.{digits} {asset}" if digits else f"{whole} {asset}"
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """What an agent types, in the currency's units, → minor units: `"10"` → 1000,
+    `"12.5"` / `"12,50"` / `"€12,50"` → 1250, `"1,234.50"` / `"1.234,50"` → 123450 (USD, EUR);
+    `"500"` or `"1.000"` → 500, 1000 for JPY. One separator followed by three digits (`"1,234"`)
+    is refused for a currency with cents: thousands in English, decimals in Spanish. Raises
+    `ValueError` with a message for the agent."""
+    exponent = EXPONENTS.get(currency, 2)
+    cleaned = text.strip()
+    for mark in (currency, SYMBOLS.get(currency, ""), " ", "\u00a0"):
+        if mark:
+            cleaned = cleaned.replace(mark, "")
+    if not cleaned or any(char not in "0123456789.," for char in cleaned):
+        raise ValueError(_("Write an amount such as 12.50."))
+    marks = [index for index, char in enumerate(cleaned) if char in ".,"]
+    whole, fraction = cleaned, ""
+    if marks:
+        last = marks[-1]
+        tail = cleaned[last + 1 :]
+        grouping = marks
+        if cleaned[last] not in cleaned[:last] and (len(marks) > 1 or len(tail) != 3):
+            whole, fraction, grouping = cleaned[:last], tail, marks[:-1]
+        elif len(marks) == 1 and exponent:
+            raise ValueError(
+                _(
+                    "Is %(text)s a thousand or a decimal amount? Write it without a thousands "
+                    "separator, e.g. 1234.50."
+                )
+                % {"text": text.strip()}
+            )
+        groups = re.split(r"[.,]", whole)
+        if len({cleaned[index] for index in grouping}) > 1 or any(
+            len(group) != 3 for group in groups[1:]
+        ):
+            raise ValueError(_("Write an amount such as 12.50."))
+        whole = "".join(groups)
+    if not (whole or fraction) or not (whole or "0").isdigit() or not (fraction or "0").isdigit():
+        raise ValueError(_("Write an amount such as 12.50."))
+    if len(fraction) > exponent:
+        raise ValueError(
+            _("%(currency)s amounts have at most %(digits)s decimals.")
+            % {"currency": currency, "digits": exponent}
+            if exponent
+            else _("%(currency)s amounts have no decimals.") % {"currency": currency}
+        )
+    scale: int = 10**exponent
+    return int(whole or "0") * scale + int(fraction.ljust(exponent, "0") or "0")

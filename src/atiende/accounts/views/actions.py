@@ -41,6 +41,7 @@ def _form_context(account: Account) -> dict[str, Any]:
         "current_plan": plan.code if plan else "",
         "charges": provider.charges(ref)[:20],
         "members": provider.members(ref),
+        "currency": account.summary.currency,
     }
 
 

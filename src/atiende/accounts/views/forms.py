@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from atiende.accounts.money import format_money
+from atiende.accounts.money import format_money, parse_amount
 from atiende.accounts.types import ChargeInfo, MemberInfo, PlanInfo
 from atiende.consent.models import Scope
 
@@ -28,6 +28,37 @@ OFFERS = (
     ("free_month", _("One month free")),
     ("half_price_3_months", _("Half price for three months")),
 )
+
+
+class AmountField(forms.CharField):
+    """An amount typed in the currency's units ("12.50", "12,50", "€12,50"), cleaned to minor
+    units (1250) for the actions; the currency comes from the form (`set_currency`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 32)
+        super().__init__(*args, **kwargs)
+        self.currency = "USD"
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+
+    def clean(self, value: Any) -> int | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            amount = parse_amount(text, self.currency)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="amount") from exc
+        if amount <= 0:
+            raise forms.ValidationError(gettext("The amount must be more than zero."), code="min")
+        return amount
+
+
+def amount_field(form: ActionForm, name: str, label: str) -> None:
+    """Point the form's AmountField at the account's currency and name it in the label."""
+    field = form.fields[name]
+    assert isinstance(field, AmountField)
+    field.currency = form.context.get("currency") or "USD"
+    field.label = label % {"currency": field.currency}
 
 
 def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
@@ -102,13 +133,12 @@ def charge_label(charge: ChargeInfo) -> str:
 
 class RefundForm(ActionForm):
     charge_id = forms.ChoiceField(label=_("Charge"))
-    amount = forms.IntegerField(
-        label=_("Amount in cents (empty: what is left)"), required=False, min_value=1
-    )
+    amount = AmountField(required=False)
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        amount_field(self, "amount", gettext("Amount in %(currency)s (empty: what is left)"))
         charges: list[ChargeInfo] = self.context.get("charges", [])
         choice_field(self, "charge_id").choices = [
             (c.id, charge_label(c)) for c in charges if c.refundable > 0
@@ -123,11 +153,15 @@ class RefundForm(ActionForm):
 
 
 class CreditForm(ActionForm):
-    amount = forms.IntegerField(label=_("Amount in cents"), min_value=1)
+    amount = AmountField()
     expires_in_days = forms.IntegerField(
         label=_("Expires in (days)"), min_value=1, max_value=730, initial=365
     )
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        amount_field(self, "amount", gettext("Amount in %(currency)s"))
 
     def params(self) -> dict[str, Any]:
         return {

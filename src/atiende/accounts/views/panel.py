@@ -22,11 +22,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from atiende.accounts.actions.common import customer_language
-from atiende.accounts.money import format_asset
+from atiende.accounts.models import InvoiceStatus
+from atiende.accounts.money import format_asset, format_money
 from atiende.accounts.types import AccountSummary
 from atiende.accounts.views import checklists
 from atiende.accounts.views.common import (
@@ -111,15 +113,33 @@ def _transactions(account: Account) -> list[dict[str, Any]]:
     ]
 
 
+INVOICE_STATUSES = dict(InvoiceStatus.choices)
+
+
 def _settings(user: User, account: Account, grant: Grant | None) -> dict[str, Any]:
     """The account settings under a "settings" grant (logged); nothing without one."""
     if grant is None or account.provider is None or account.ref is None:
         return {}
     grants.record_use(grant, "settings.read")
+    language = get_language() or "en"
     return {
         "members": account.provider.members(account.ref),
-        "credits": account.provider.credits(account.ref),
-        "invoices": account.provider.invoices(account.ref)[:10],
+        "credits": [
+            {
+                "credit": credit,
+                "remaining": format_money(credit.remaining, credit.currency, language),
+                "amount": format_money(credit.amount, credit.currency, language),
+            }
+            for credit in account.provider.credits(account.ref)
+        ],
+        "invoices": [
+            {
+                "invoice": invoice,
+                "amount": format_money(invoice.amount, invoice.currency, language),
+                "status": INVOICE_STATUSES.get(invoice.status, invoice.status),
+            }
+            for invoice in account.provider.invoices(account.ref)[:10]
+        ],
     }
 
 
