@@ -56,18 +56,21 @@ def test_an_mbox_a_maildir_and_a_folder_are_imported_and_threaded(
         "--process",
     )
 
-    assert "read 4 message(s)" in output and "stored 4" in output
+    assert "read 4 message(s)" in output
+    assert "stored 4" in output
     assert "Processed 4" in output
     assert set(RawEmail.objects.values_list("source", flat=True)) == {"import"}
     assert RawEmail.objects.filter(inbox=inbox, status=RawStatus.PROCESSED).count() == 4
     ana = Message.objects.filter(conversation__contact__identities__value="ana@example.org")
-    assert ana.count() == 2 and len({m.conversation_id for m in ana}) == 1
+    assert ana.count() == 2
+    assert len({m.conversation_id for m in ana}) == 1
     assert Conversation.objects.filter(inbox=inbox).count() == 3
 
     again = run(str(tmp_path / "archive.mbox"), "--process")
 
     assert "already imported 2" in again
-    assert RawEmail.objects.count() == 4 and Message.objects.count() == 4
+    assert RawEmail.objects.count() == 4
+    assert Message.objects.count() == 4
 
 
 def test_a_non_mail_file_is_quarantined_not_dropped(factory: Factory, tmp_path: Path) -> None:
