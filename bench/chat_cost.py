@@ -13,9 +13,9 @@ commit, inside the POST, and the worker tick finds nothing: what is left there i
 enqueue's wake-up costs). Channel-layer sends go to an event loop in a thread, bound as the
 server binds its own (`server_loop`), so publishing costs what it costs in the server; every
 part waits for its sends. A cProfile of the whole loop (CPU timer) lists the functions that
-cost most. This is the per-message budget that bounds one server process: its Django work runs on one thread (channels' `database_sync_to_async` and the
-ASGI handler are thread-sensitive), so messages/s per process ≤ 1 / (CPU seconds per round
-trip).
+cost most. This is the per-message budget that bounds one server process: its Python runs
+under one GIL whatever the threads (the chat hops run in a pool, the ASGI handler reuses its
+threads), so messages/s per process ≤ 1 / (CPU seconds per round trip).
 """
 
 from __future__ import annotations
