@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from atiende.accounts.actions import do_refund
 from atiende.accounts.models import ApprovalRequest, ApprovalStatus, Refund
@@ -52,7 +52,7 @@ def test_a_spanish_supervisor_reads_the_amount_in_spanish(
         .content.decode()
     )
 
-    # The amount line (the title stays in the words of the agent who asked).
+    # The amount line.
     assert "<strong>Importe:</strong> 80,00 $</p>" in html
 
 
@@ -137,3 +137,29 @@ def test_the_api_lists_an_expired_request_with_its_reason(
 
     assert [(row["id"], row["status"]) for row in rows] == [(pending.approval_id, "expired")]
     assert "Ask again" in rows[0]["note"]
+
+
+def test_each_reader_reads_the_title_in_their_own_language(world: AccountWorld) -> None:
+    # The title was stored in the words of the agent who asked: a Spanish agent's refund read
+    # "Devolver ..." on an English supervisor's queue and on the timeline.
+    world.charge.amount = 9000
+    world.charge.save(update_fields=["amount"])
+    with translation.override("es"):
+        outcome = do_refund(
+            world.agent,
+            world.contact,
+            idempotency_key="queue-test-0002",
+            charge_id="ch_1",
+            amount=8000,
+            conversation=world.conversation,
+        )
+    supervisor = signed_in(world.supervisor)
+
+    english = supervisor.get("/inbox/approvals/").content.decode()
+    spanish = supervisor.get("/inbox/approvals/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    timeline = supervisor.get(f"/inbox/c/{world.conversation.pk}/").content.decode()
+
+    assert outcome.status == "pending_approval"
+    assert "Refund $80.00 of charge ch_1" in english
+    assert "Reembolsar 80,00 $ del cobro ch_1" in spanish
+    assert "Account: Refund $80.00 of charge ch_1" in timeline

@@ -234,7 +234,7 @@ def _approval_out(approval: ApprovalRequest) -> ApprovalOut:
         status=ApprovalStatus.EXPIRED if policy.approval_expired(approval) else approval.status,
         reason=approval.reason,
         verb=action.verb,
-        title=str(action.result.get("title", "")),
+        title=action.title,
         amount=action.amount,
         currency=action.currency,
         contact_id=action.contact_id,

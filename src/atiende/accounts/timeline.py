@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from atiende.accounts.models.actions import localized_title
 from atiende.accounts.money import format_money
 from atiende.accounts.provider import VERBS
 from atiende.conversations.extensions import register_event
@@ -25,8 +26,8 @@ def _who(event: Event) -> str:
 
 def _what(event: Event) -> str:
     data = event.data
-    if data.get("title"):
-        return str(data["title"])  # already names the amount when there is one
+    if title := localized_title(data):
+        return title  # already names the amount when there is one
     amount, currency = data.get("amount"), data.get("currency")
     verb = str(data.get("verb") or "")
     if isinstance(amount, int) and amount and currency:

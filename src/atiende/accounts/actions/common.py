@@ -262,6 +262,7 @@ def perform(
                     "notice": texts.in_language(language, texts.customer_notice, context),
                     "language": language,
                     "title": texts.title(context),
+                    "titles": texts.in_languages(texts.title, context),
                 },
             )
             if decision.needs_approval:
@@ -299,6 +300,7 @@ def _record(
             "action_id": action.pk,
             "verb": action.verb,
             "title": action.result.get("title", ""),
+            "titles": action.result.get("titles", {}),
             "amount": action.amount,
             "currency": action.currency,
             **(extra or {}),

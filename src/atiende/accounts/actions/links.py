@@ -328,6 +328,7 @@ def _expire(link: SecureLink) -> None:
                     "action_id": action.pk,
                     "verb": action.verb,
                     "title": action.result.get("title", ""),
+                    "titles": action.result.get("titles", {}),
                     "error": _("The customer did not confirm in time."),
                 },
             )

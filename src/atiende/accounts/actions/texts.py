@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
@@ -240,3 +241,9 @@ def confirmation_emailed(email: str) -> str:
 def in_language(language: str, build: Any, *args: Any, **kwargs: Any) -> str:
     with translation.override(language):
         return str(build(*args, **kwargs))
+
+
+def in_languages(build: Any, *args: Any, **kwargs: Any) -> dict[str, str]:
+    """`build(...)` in every language the site speaks, by code: what is stored once and read
+    by people of either language (a title on the timeline, the approval queue, the portal)."""
+    return {code: in_language(code, build, *args, **kwargs) for code, _name in settings.LANGUAGES}

@@ -5,11 +5,26 @@ withdrawal freeze). The fake card processor's vault lives here too."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+
+
+def localized_title(data: Mapping[str, Any]) -> str:
+    """An action's title in the reader's language: `titles` holds one per language the site
+    speaks (written when the action was asked for); `title` is the asker's, for older rows."""
+    titles = data.get("titles")
+    if isinstance(titles, Mapping):
+        language = get_language() or "en"
+        for code in (language, language.split("-")[0]):
+            if titles.get(code):
+                return str(titles[code])
+    return str(data.get("title") or "")
 
 
 class ActionStatus(models.TextChoices):
@@ -73,6 +88,11 @@ class AccountAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} #{self.pk} ({self.status})"
+
+    @property
+    def title(self) -> str:
+        """What the action does, in the reader's language (e.g. "Refund $5.00")."""
+        return localized_title(self.result) or self.verb
 
 
 class ApprovalStatus(models.TextChoices):

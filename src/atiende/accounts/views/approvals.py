@@ -28,7 +28,7 @@ def _row(user: Any, approval: ApprovalRequest) -> dict[str, Any]:
     return {
         "approval": approval,
         "action": action,
-        "title": action.result.get("title") or action.verb,
+        "title": action.title,
         "notice": action.result.get("notice", ""),
         "amount": (
             format_money(action.amount, action.currency, get_language() or "en")
