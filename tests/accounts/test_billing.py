@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from atiende.accounts import actions, psp, reads
 from atiende.accounts.builtin.billing import add_months, renew_due
@@ -168,6 +168,22 @@ def test_partial_credit_leaves_the_rest_to_the_card(world: AccountWorld) -> None
     assert (renewal.credit_used, renewal.charged) == (300, 799)
     assert [charge.amount for charge in renewal_charges(world)] == [799]
     assert Credit.objects.get(currency="EUR").remaining == 300  # never another currency
+
+
+def test_renewal_texts_are_written_in_the_customers_language(world: AccountWorld) -> None:
+    # They came out in the worker's language (English) for a Spanish customer.
+    world.contact.language = "es"
+    world.contact.save(update_fields=["language"])
+    PaymentMethod.objects.filter(account=world.account).update(exp_year=2020)
+    due(world, datetime(2027, 3, 1, 12, 0, tzinfo=UTC))
+
+    with translation.override("en"):
+        [renewal] = renew_due(NOW)
+
+    invoice = Invoice.objects.get(number=renewal.invoice)
+    assert invoice.description == "Individual, del 1 de marzo de 2027 al 1 de abril de 2027"
+    [charge] = renewal_charges(world)
+    assert charge.failure_reason == "La tarjeta registrada ha caducado."
 
 
 def test_an_expired_card_leaves_the_invoice_unpaid_and_the_subscription_past_due(

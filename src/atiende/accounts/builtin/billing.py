@@ -32,8 +32,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -53,6 +55,7 @@ from atiende.accounts.models import (
 )
 from atiende.accounts.types import AccountRef
 from atiende.core.errors import Conflict
+from atiende.people.models import ContactIdentity, IdentityKind
 
 MAX_CATCH_UP = 24
 RENEWABLE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE, SubscriptionStatus.PAUSED)
@@ -129,6 +132,33 @@ def _use_credit(subscription: Subscription, amount: int, now: datetime) -> int:
     return used
 
 
+def holder_language(account: Account) -> str:
+    """The language of the customer this account belongs to, for what is written for them
+    (invoice and charge texts): the language of the contact its user id or email identifies
+    (verified), else the site's default."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    languages = (
+        ContactIdentity.objects.filter(verified=True)
+        .filter(
+            Q(kind=IdentityKind.USER, value=account.external_id)
+            | Q(kind=IdentityKind.EMAIL, value=account.email.lower())
+        )
+        .order_by("-kind", "pk")  # "user" before "email"
+        .values_list("contact__language", flat=True)
+    )
+    for language in languages:
+        if language and language[:2] in codes:
+            return language[:2]
+    return str(settings.LANGUAGE_CODE)
+
+
+def _no_card(method: PaymentMethod | None, language: str) -> str:
+    with translation.override(language):
+        if method is not None:
+            return _("The card on file has expired.")
+        return _("There is no card on file.")
+
+
 def _period_text(start: datetime, end: datetime) -> str:
     return _("%(start)s to %(end)s") % {
         "start": date_format(timezone.localtime(start), "DATE_FORMAT"),
@@ -185,10 +215,12 @@ def _renew_once(subscription_id: int, now: datetime) -> Renewal | None:
             return renewal
         credit_used = _use_credit(subscription, plan.price, now)
         due = plan.price - credit_used
-        description = _("%(plan)s, %(period)s") % {
-            "plan": plan.name,
-            "period": _period_text(start, end),
-        }
+        language = holder_language(account)
+        with translation.override(language):
+            description = _("%(plan)s, %(period)s") % {
+                "plan": plan.name,
+                "period": _period_text(start, end),
+            }
         invoice = Invoice.objects.create(
             account=account,
             number=invoice_number(start),
@@ -213,13 +245,7 @@ def _renew_once(subscription_id: int, now: datetime) -> Renewal | None:
                 status=ChargeStatus.SUCCEEDED if usable else ChargeStatus.FAILED,
                 description=description,
                 card=str(method) if method is not None else "",
-                failure_reason=""
-                if usable
-                else (
-                    _("The card on file has expired.")
-                    if method is not None
-                    else _("There is no card on file.")
-                ),
+                failure_reason="" if usable else _no_card(method, language),
                 invoice=invoice,
                 created_at=now,
             )
