@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext
 
 MAX_POINTS = 200
 
@@ -95,8 +96,9 @@ def render_curve_png(
         axes.axhline(target_precision, color="grey", linestyle="--", linewidth=0.8)
     axes.set_xlim(0.0, 1.0)
     axes.set_ylim(max(0.0, min([0.5] + [float(p[1]) for c in series.values() for p in c])), 1.005)
-    axes.set_xlabel("coverage (share of questions answered)")
-    axes.set_ylabel("precision (share of answers that were right)")
+    # In the reader's language on the bot page (rendered per request); `make eval` writes English.
+    axes.set_xlabel(gettext("coverage (share of questions answered)"))
+    axes.set_ylabel(gettext("precision (share of answers that were right)"))
     axes.set_title(title, fontsize=10)
     axes.grid(True, linewidth=0.3)
     if len([c for c in series.values() if c]) > 1:
