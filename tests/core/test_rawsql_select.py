@@ -19,7 +19,7 @@ from atiende.api.routes import conversations as conversation_routes
 from atiende.api.tokens import create_token
 from atiende.chat import actions as chat_actions
 from atiende.chat import sessions
-from atiende.chat.models import ChatSession, ChatWidget
+from atiende.chat.models import ChatSession, ChatWidget, token_hash
 from atiende.conversations import access
 from atiende.conversations.actions import common, send_reply
 from atiende.conversations.models import Conversation
@@ -28,6 +28,7 @@ from atiende.core.errors import NotFound
 from atiende.core.models import Task
 from atiende.inboxes.contract import InboundAttachment
 from atiende.inboxes.models import ChannelKind
+from atiende.people import lookup
 from atiende.people.models import IdentityKind, Role
 from tests.factories import Factory
 
@@ -74,14 +75,32 @@ def test_the_visitor_message_reads(chat: dict[str, Any]) -> None:
     (repeat,) = same_as_orm(chat_actions._BY_CLIENT_ID, context.inbox_id, "client-0001")
     assert repeat.conversation == conversation
     assert same_as_orm(chat_actions._BY_CLIENT_ID, context.inbox_id, "client-none") == []
-    (identity,) = same_as_orm(sessions._IDENTITY, IdentityKind.CHAT, context.identity_value)
+    (identity,) = same_as_orm(lookup._IDENTITY, IdentityKind.CHAT, context.identity_value)
     assert identity.contact == conversation.contact
-    assert sessions.identity_contact(context.identity_kind, context.identity_value) == (
+    assert lookup.contact_for_identity(context.identity_kind, context.identity_value) == (
         conversation.contact
     )
     (latest,) = same_as_orm(sessions._LATEST, conversation.contact_id, context.inbox_id)
     assert latest == conversation
     assert same_as_orm(sessions._LATEST, conversation.contact_id, context.inbox_id + 1) == []
+
+
+def test_the_session_read(chat: dict[str, Any]) -> None:
+    opened = chat["opened"]
+    hashed = token_hash(opened.session)
+    now = timezone.now()
+    (found,) = same_as_orm(sessions._SESSION, hashed, now)
+    # Three levels loaded: the socket reads the widget's inbox without a query.
+    with CaptureQueriesContext(connection) as captured:
+        assert found.visitor.widget.inbox == chat["inbox"]
+        assert found.visitor.widget.inbox.is_active
+    assert captured.captured_queries == []
+    assert same_as_orm(sessions._SESSION, hashed, found.expires_at) == []
+    assert same_as_orm(sessions._SESSION, token_hash("not a session"), now) == []
+    visitor = sessions.authenticate_visitor(opened.session)
+    assert visitor is not None
+    assert visitor.pk == opened.context.visitor_pk
+    assert sessions.authenticate_visitor(opened.session, "another widget") is None
 
 
 def test_the_conversation_lock(chat: dict[str, Any]) -> None:

@@ -24,7 +24,6 @@ from atiende.chat.models import ChatState, Visitor
 from atiende.chat.sessions import (
     VisitorContext,
     current_conversation,
-    identity_contact,
     visitor_contact,
 )
 from atiende.conversations.actions import receive_message
@@ -32,6 +31,7 @@ from atiende.conversations.models import Conversation, DeliveryStatus, Direction
 from atiende.core import events, rawsql
 from atiende.core.errors import ActionError, NotFound
 from atiende.inboxes.contract import InboundAttachment, InboundMessage
+from atiende.people.lookup import contact_for_identity
 from atiende.people.models import Contact, ContactIdentity, IdentityKind
 from atiende.search import index
 
@@ -102,7 +102,7 @@ def send_message(
     )
     # The identity's contact is handed to receive_message (it would look it up again); a
     # visitor known only by the contact it wrote as (no identity yet) lets it look.
-    identified = identity_contact(context.identity_kind, context.identity_value)
+    identified = contact_for_identity(context.identity_kind, context.identity_value)
     contact = identified or visitor_contact(context)
     conversation = current_conversation(context, contact) if contact is not None else None
     result = receive_message(

@@ -9,7 +9,7 @@ REST calls. Tokens carry 256 bits from `secrets`; only their SHA-256 is stored.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +22,7 @@ from atiende.core import rawsql
 from atiende.core.errors import NotAllowed, NotFound
 from atiende.inboxes.models import ChannelKind
 from atiende.people.lookup import contact_for_identity, surviving
-from atiende.people.models import Contact, ContactIdentity, IdentityKind, normalize_identity
+from atiende.people.models import Contact, IdentityKind
 
 SESSION_TTL = timedelta(hours=24)
 # A session is extended when used with less than this left (not on every use: no write per
@@ -166,20 +166,25 @@ def authenticate(session: str, widget_key: str | None = None) -> VisitorContext 
     return context_for(found) if found is not None else None
 
 
+# Every socket connect and visitor REST call reads it: compiled once (`rawsql.Select`).
+_SESSION = rawsql.Select(
+    lambda hashed, now: ChatSession.objects.select_related("visitor__widget__inbox").filter(
+        token_hash=hashed, expires_at__gt=now
+    )[:1],  # a unique hash: one row at most, no ORDER BY
+    str,
+    datetime,
+)
+
+
 def authenticate_visitor(session: str, widget_key: str | None = None) -> Visitor | None:
     """`authenticate`, returning the visitor row (its widget and inbox loaded): a socket keeps
     its context for its lifetime and asks `visitor_contact` with it."""
     if not session or len(session) > 200:
         return None
     now = timezone.now()
-    rows = list(  # a unique hash: one row at most, no ORDER BY
-        ChatSession.objects.select_related("visitor__widget__inbox").filter(
-            token_hash=token_hash(session), expires_at__gt=now
-        )[:1]
-    )
-    if not rows:
+    found = _SESSION.first(token_hash(session), now)
+    if found is None:
         return None
-    found = rows[0]
     widget = found.visitor.widget
     if widget_key is not None and widget.key != widget_key:
         return None
@@ -196,7 +201,7 @@ def visitor_contact(context: VisitorContext, visitor: Visitor | None = None) -> 
 
     `visitor`: the visitor's row as just read (`authenticate_visitor`), saving a read of it.
     """
-    contact = identity_contact(context.identity_kind, context.identity_value)
+    contact = contact_for_identity(context.identity_kind, context.identity_value)
     if contact is not None:
         return contact
     if visitor is None or visitor.pk != context.visitor_pk:
@@ -206,14 +211,7 @@ def visitor_contact(context: VisitorContext, visitor: Visitor | None = None) -> 
     return surviving(visitor.contact) if visitor.contact is not None else None
 
 
-# The reads every visitor message and socket makes, compiled once (`rawsql.Select`).
-_IDENTITY = rawsql.Select(
-    lambda kind, value: ContactIdentity.objects.select_related("contact").filter(
-        kind=kind, value=value
-    )[:1],  # (kind, value) is unique: one row at most, no ORDER BY
-    str,
-    str,
-)
+# The read every visitor message and socket makes, compiled once (`rawsql.Select`).
 _LATEST = rawsql.Select(
     lambda contact_id, inbox_id: Conversation.objects.filter(
         contact_id=contact_id, inbox_id=inbox_id
@@ -221,13 +219,6 @@ _LATEST = rawsql.Select(
     int,
     int,
 )
-
-
-def identity_contact(kind: str, value: str) -> Contact | None:
-    """`people.lookup.contact_for_identity` (the same read, through merges) for the chat's
-    hot path."""
-    identity = _IDENTITY.first(kind, normalize_identity(kind, value))
-    return surviving(identity.contact) if identity is not None else None
 
 
 def current_conversation(
