@@ -9,7 +9,9 @@ from atiende.conversations.actions import receive_message
 from atiende.conversations.models import Direction, Message
 from atiende.inboxes.contract import InboundMessage
 from atiende.people.models import Role
+from atiende.search import index
 from atiende.search.index import index_message
+from atiende.search.models import DocumentKind, SearchDocument
 from atiende.search.query import (
     search_contacts,
     search_conversations,
@@ -218,3 +220,55 @@ def test_a_message_received_later_is_found(factory: Factory) -> None:
     )
 
     assert search_conversations(admin, "albaricoque") == [first.conversation]
+
+
+def test_an_indexed_message_indexed_again_is_found_by_its_new_text_only(
+    factory: Factory,
+) -> None:
+    """The upsert replaces the document in place: the engine's index (SQLite's FTS5 triggers,
+    PostgreSQL's generated tsvector) follows the new text and forgets the old."""
+    admin = factory.user(Role.ADMIN)
+    inbox = factory.inbox()
+    message = factory.inbound(inbox, text="membrillo")
+    conversation = message.conversation
+    assert search_conversations(admin, "membrillo") == [conversation]
+
+    message.body_text = "granada madura"
+    index_message(message)
+
+    assert search_conversations(admin, "membrillo") == []
+    assert search_conversations(admin, "granada") == [conversation]
+    assert (
+        SearchDocument.objects.filter(kind=DocumentKind.MESSAGE, object_id=message.pk).count() == 1
+    )
+
+
+def test_a_deferred_batch_writes_each_document_once_with_its_last_text(
+    factory: Factory,
+) -> None:
+    admin = factory.user(Role.ADMIN)
+    inbox = factory.inbox()
+    first = factory.inbound(inbox, text="uno")
+    second = factory.inbound(inbox, text="dos")
+    with index.deferred() as documents:
+        first.body_text = "castaña"
+        index_message(first)
+        first.body_text = "avellana"
+        index_message(first)
+        second.body_text = "avellana tostada"
+        index_message(second)
+    assert len(documents) == 3
+    assert search_conversations(admin, "avellana") == []  # collected, not written yet
+    index.write(documents)
+
+    assert set(search_conversations(admin, "avellana")) == {
+        first.conversation,
+        second.conversation,
+    }
+    assert search_conversations(admin, "castana") == []
+    stored = SearchDocument.objects.get(kind=DocumentKind.MESSAGE, object_id=first.pk)
+    assert (stored.conversation_id, stored.contact_id, stored.is_note) == (
+        first.conversation_id,
+        None,
+        False,
+    )

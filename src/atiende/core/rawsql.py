@@ -79,6 +79,53 @@ def insert[M: Model](
     return instance
 
 
+_upserts: dict[tuple[str, type[Model], tuple[str, ...], tuple[str, ...]], tuple[str, str]] = {}
+# Rows per statement: far under SQLite's and PostgreSQL's limits on bound parameters.
+UPSERT_BATCH = 500
+
+
+def upsert(
+    instances: Sequence[Model],
+    *,
+    unique_fields: Sequence[str],
+    update_fields: Sequence[str],
+    using: str = "default",
+) -> None:
+    """`INSERT ... ON CONFLICT (unique_fields) DO UPDATE SET update_fields = EXCLUDED...` of
+    new instances of one model, the statement `bulk_create(update_conflicts=True)` runs, built
+    without the compiler (no signals, primary keys not read back). Each row is one conflict
+    target at most: the caller removes duplicates (PostgreSQL refuses a statement that
+    updates a row twice)."""
+    if not instances:
+        return
+    connection = connections[using]
+    model = type(instances[0])
+    meta = model._meta
+    key = (connection.vendor, model, tuple(unique_fields), tuple(update_fields))
+    found = _upserts.get(key)
+    fields: list[Field[Any, Any]] = [f for f in meta.concrete_fields if not f.primary_key]
+    if found is None:
+        names = ", ".join(quote(connection, f.column) for f in fields)
+        by_name = {f.name: quote(connection, f.column) for f in fields}
+        by_name.update({f.attname: quote(connection, f.column) for f in fields})
+        target = ", ".join(by_name[name] for name in unique_fields)
+        updates = ", ".join(f"{by_name[name]} = EXCLUDED.{by_name[name]}" for name in update_fields)
+        head = f"INSERT INTO {quote(connection, meta.db_table)} ({names}) VALUES "  # noqa: S608
+        tail = f" ON CONFLICT ({target}) DO UPDATE SET {updates}"
+        found = _upserts[key] = (head, tail)
+    head, tail = found
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(instances), UPSERT_BATCH):
+            chunk = instances[start : start + UPSERT_BATCH]
+            params = [
+                field.get_db_prep_save(field.pre_save(instance, True), connection)
+                for instance in chunk
+                for field in fields
+            ]
+            cursor.execute(head + ", ".join([row] * len(chunk)) + tail, params)
+
+
 def columns(connection: BaseDatabaseWrapper, model: type[Model]) -> str:
     """All the model's columns, in `concrete_fields` order (for RETURNING or SELECT)."""
     return ", ".join(quote(connection, f.column) for f in model._meta.concrete_fields)

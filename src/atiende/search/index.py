@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from atiende.core import rawsql
 from atiende.search.models import DocumentKind, SearchDocument
 from atiende.search.terms import document_text
 from atiende.search.terms import fold as fold
@@ -20,6 +21,7 @@ MAX_INDEXED = 20_000
 
 
 UPDATED_FIELDS = ["text", "conversation_id", "contact_id", "is_note"]
+UNIQUE_FIELDS = ["kind", "object_id"]
 
 
 _collecting = threading.local()
@@ -49,13 +51,11 @@ def write(documents: list[SearchDocument]) -> None:
 
 def _upsert(documents: list[SearchDocument]) -> None:
     # One upsert statement (INSERT ... ON CONFLICT DO UPDATE on both engines), not a savepoint,
-    # a read and a write: it runs inside every message's transaction.
-    SearchDocument.objects.bulk_create(
-        documents,
-        update_conflicts=True,
-        unique_fields=["kind", "object_id"],
-        update_fields=UPDATED_FIELDS,
-    )
+    # a read and a write: it runs inside every message's transaction, so it is the statement
+    # bulk_create(update_conflicts=True) would run, built without the ORM's compiler (0.5 ms
+    # per message). The engine's index follows the row as it follows any write: SQLite's
+    # triggers (an update fires the FTS5 delete + insert), PostgreSQL's generated tsvector.
+    rawsql.upsert(documents, unique_fields=UNIQUE_FIELDS, update_fields=UPDATED_FIELDS)
 
 
 def _put(
