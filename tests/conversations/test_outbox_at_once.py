@@ -40,6 +40,11 @@ def task_of(message: Message) -> Task:
     return Task.objects.get(key=f"deliver:{message.uuid}")
 
 
+def woken() -> bool:
+    """Whether this process's worker was woken since the last `wait_for_work`."""
+    return tasks._wakeup.is_set()
+
+
 def deliveries(message: Message) -> list[str]:
     return [
         event.data["status"]
@@ -52,9 +57,11 @@ def test_a_chat_reply_is_delivered_when_its_transaction_commits(
     chat: tuple[User, Conversation], django_capture_on_commit_callbacks: Capture
 ) -> None:
     agent, conversation = chat
+    tasks.wait_for_work(0)  # forget earlier wake-ups
     with django_capture_on_commit_callbacks(execute=True):
         reply = actions.send_reply(agent, conversation, text="It left today.")
 
+    assert not woken()  # the worker would have claimed nothing
     reply.refresh_from_db()
     assert reply.delivery_status == DeliveryStatus.SENT  # nobody's socket is live
     assert reply.external_id == f"chat-{reply.uuid}"
@@ -133,8 +140,10 @@ def test_a_failure_rolls_the_delivery_back_for_the_worker(
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(ChatAdapter, "send", flaky)
+    tasks.wait_for_work(0)
     with django_capture_on_commit_callbacks(execute=True):
         reply = actions.send_reply(agent, conversation, text="It left today.")
+    assert woken()  # the in-line delivery failed: the worker is told at once
     reply.refresh_from_db()
     assert reply.delivery_status == DeliveryStatus.QUEUED
     task = task_of(reply)
@@ -172,9 +181,11 @@ def test_other_channels_and_suspended_subscribers_keep_the_worker(
 ) -> None:
     agent = factory.user(role=Role.ADMIN)
     email_conversation = factory.conversation(factory.inbox(channel=ChannelKind.EMAIL))
+    tasks.wait_for_work(0)
     with django_capture_on_commit_callbacks(execute=True):
         by_email = actions.send_reply(agent, email_conversation, text="Sent by the worker")
     assert task_of(by_email).status == TaskStatus.PENDING
+    assert woken()
 
     widget = chat_widget(factory)
     visitor = sessions.authenticate(open_session(widget)["session"])

@@ -67,8 +67,16 @@ def task(
     return register
 
 
-def enqueue(name: str, payload: dict[str, Any], *, key: str, delay: float = 0) -> None:
-    """Queue `name(payload)` once per `key`; call inside the transaction that makes it needed."""
+def enqueue(
+    name: str, payload: dict[str, Any], *, key: str, delay: float = 0, wake: bool = True
+) -> None:
+    """Queue `name(payload)` once per `key`; call inside the transaction that makes it needed.
+
+    `wake=False`: the worker of this process is not woken at the commit, for a task the
+    committing thread is about to run itself (a chat reply's in-line delivery): waking it would
+    only make it claim nothing. It still finds the task on its next poll (or on `wake()`)
+    should the caller not run it.
+    """
     if name not in _registry:
         raise KeyError(f"unknown task {name!r}")
     row = Task(
@@ -78,7 +86,13 @@ def enqueue(name: str, payload: dict[str, Any], *, key: str, delay: float = 0) -
     # a savepoint per enqueue.
     if rawsql.insert(row, ignore_conflicts=True) is None:
         return
-    transaction.on_commit(_wakeup.set)
+    if wake:
+        transaction.on_commit(_wakeup.set)
+
+
+def wake() -> None:
+    """Wake this process's worker now (work it was not woken for is waiting)."""
+    _wakeup.set()
 
 
 def backoff_seconds(attempts: int) -> float:

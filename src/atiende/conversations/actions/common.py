@@ -141,8 +141,17 @@ def enqueue_delivery(message: Message) -> None:
     """
     pushed = bool(hooks.subscribers("message.created"))
     key = f"deliver:{message.uuid}"
+    payload = {"message_id": message.pk, "pushed": pushed}
     if pushed and outbox.delivers_at_once(message):
-        # Chat: delivered by this thread right after the commit (after the push, before the
-        # worker is woken), the task being the guard and the fallback.
-        transaction.on_commit(lambda: outbox.deliver_after_commit(message, key))
-    tasks.enqueue("deliver_message", {"message_id": message.pk, "pushed": pushed}, key=key)
+        # Chat: delivered by this thread right after the commit (after the push), the task
+        # being the guard and the fallback. The worker is not woken for it (it would claim
+        # nothing), unless the in-line delivery did not happen; else its next poll finds it.
+        transaction.on_commit(lambda: _deliver_at_once(message, key))
+        tasks.enqueue("deliver_message", payload, key=key, wake=False)
+        return
+    tasks.enqueue("deliver_message", payload, key=key)
+
+
+def _deliver_at_once(message: Message, key: str) -> None:
+    if not outbox.deliver_after_commit(message, key):
+        tasks.wake()
