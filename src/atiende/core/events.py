@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 import threading
 from collections.abc import Iterator
@@ -183,7 +182,8 @@ def broadcast(groups: list[str], message: dict[str, Any]) -> None:
     """Send to channel-layer groups; a fan-out failure never undoes a committed change.
 
     Inside the server, the sends are handed to the server's event loop and the request thread
-    goes on at once (waiting for each send cost most of a request's time). Elsewhere (the
+    goes on at once (waiting for each send cost most of a request's time); what is published
+    before the loop comes for it goes in the same batch (`_HandOver`). Elsewhere (the
     standalone worker, management commands, tests) they run to completion here. Inside
     `published_together()`, they wait for the end of the block.
     """
@@ -194,31 +194,87 @@ def broadcast(groups: list[str], message: dict[str, Any]) -> None:
     _send([(groups, message)])
 
 
-def _send(messages: list[tuple[list[str], dict[str, Any]]]) -> None:
+Sends = list[tuple[list[str], dict[str, Any]]]
+
+
+async def _send_all(layer: Any, messages: Sends) -> None:
+    for groups, message in messages:
+        for group in groups:
+            try:
+                await layer.group_send(group, message)
+            except Exception:
+                # One refused send (e.g. over the layer's capacity) never stops the others.
+                logger.exception("could not publish %s", message.get("kind"))
+
+
+class _HandOver:
+    """The sends waiting for the server's loop, handed to it in one go.
+
+    A thread that publishes appends its messages; the first of a batch asks the loop to take
+    them (one `call_soon_threadsafe`: a wake-up of the loop), and every message published
+    before the loop comes for them joins that batch. The loop takes all of them at once and
+    sends them in one task, in the order they were published. A commit's sends (the event,
+    its subscribers' pushes, the delivery tick) thus cost the loop one wake-up and one task
+    instead of one each (about 0.27 ms per hand-over), and under load the batches grow.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.waiting: list[tuple[Any, Sends]] = []
+
+    def add(self, loop: asyncio.AbstractEventLoop, layer: Any, messages: Sends) -> None:
+        with self.lock:
+            first = not self.waiting
+            self.waiting.append((layer, messages))
+        if first:
+            try:
+                loop.call_soon_threadsafe(self.take, loop)
+            except RuntimeError:  # the loop closed meanwhile (server shutting down)
+                with self.lock:
+                    self.waiting.clear()
+                logger.warning("the server's loop is closed: %d sends dropped", len(messages))
+
+    def take(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the loop: start sending everything waiting."""
+        with self.lock:
+            waiting, self.waiting = self.waiting, []
+        if not waiting:
+            return
+        layer = waiting[0][0]
+        if all(other is layer for other, _ in waiting):
+            batch = [message for _, messages in waiting for message in messages]
+            task = loop.create_task(_send_all(layer, batch))
+        else:  # a layer replaced meanwhile (tests): each with its own
+            task = loop.create_task(_send_each(waiting))
+        _tasks.add(task)
+        task.add_done_callback(_task_done)
+
+
+async def _send_each(waiting: list[tuple[Any, Sends]]) -> None:
+    for layer, messages in waiting:
+        await _send_all(layer, messages)
+
+
+_hand_over = _HandOver()
+# The sending tasks, referenced until they end (the loop keeps weak references only).
+_tasks: set[asyncio.Task[None]] = set()
+
+
+def _task_done(task: asyncio.Task[None]) -> None:
+    _tasks.discard(task)
+    if not task.cancelled() and (error := task.exception()) is not None:
+        logger.error("could not publish events: %r", error)
+
+
+def _send(messages: Sends) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-
-    async def send() -> None:
-        for groups, message in messages:
-            for group in groups:
-                try:
-                    await layer.group_send(group, message)
-                except Exception:
-                    # One refused send (e.g. over the layer's capacity) never stops the others.
-                    logger.exception("could not publish %s", message.get("kind"))
-
     loop = _server_loop
     if loop is not None and loop.is_running():
-        future = asyncio.run_coroutine_threadsafe(send(), loop)
-        future.add_done_callback(_log_failure)
+        _hand_over.add(loop, layer, messages)
         return
     try:
-        async_to_sync(send)()
+        async_to_sync(_send_all)(layer, messages)
     except Exception:
         logger.exception("could not publish %d messages", len(messages))
-
-
-def _log_failure(future: concurrent.futures.Future[None]) -> None:
-    if not future.cancelled() and (error := future.exception()) is not None:
-        logger.error("could not publish an event: %r", error)
