@@ -118,3 +118,31 @@ def test_without_a_running_loop_the_sends_run_in_the_calling_thread(
     events.bind_server_loop(None)
     events.broadcast(["inbox"], {"type": "atiende.event", "n": 7})
     assert layer.sent == [("inbox", 7)]
+
+
+def test_a_new_server_loop_never_waits_behind_another_one_s_batch(
+    loop: asyncio.AbstractEventLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layer = Recorder()
+    monkeypatch.setattr(events, "get_channel_layer", lambda: layer)
+    stuck = asyncio.new_event_loop()
+    thread = threading.Thread(target=stuck.run_forever, daemon=True)
+    thread.start()
+    busy, release = threading.Event(), threading.Event()
+    stuck.call_soon_threadsafe(lambda: (busy.set(), release.wait(5)))
+    assert busy.wait(5)
+    try:
+        events.bind_server_loop(stuck)
+        events.broadcast(["inbox"], {"type": "atiende.event", "n": 0})  # waits for `stuck`
+        events.bind_server_loop(loop)
+        events.broadcast(["inbox"], {"type": "atiende.event", "n": 1})
+        settle(loop)
+        assert layer.sent == [("inbox", 1)]
+        release.set()
+        settle(stuck)
+        assert layer.sent == [("inbox", 1), ("inbox", 0)]  # the stuck loop sent its own at last
+    finally:
+        release.set()
+        stuck.call_soon_threadsafe(stuck.stop)
+        thread.join(5)
+        stuck.close()

@@ -220,24 +220,28 @@ class _HandOver:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.waiting: list[tuple[Any, Sends]] = []
+        # Per loop (a new server loop, as in tests, never waits behind a stopped one's batch).
+        self.waiting: dict[asyncio.AbstractEventLoop, list[tuple[Any, Sends]]] = {}
 
     def add(self, loop: asyncio.AbstractEventLoop, layer: Any, messages: Sends) -> None:
         with self.lock:
-            first = not self.waiting
-            self.waiting.append((layer, messages))
+            batch = self.waiting.get(loop)
+            first = batch is None
+            if batch is None:
+                batch = self.waiting[loop] = []
+            batch.append((layer, messages))
         if first:
             try:
                 loop.call_soon_threadsafe(self.take, loop)
             except RuntimeError:  # the loop closed meanwhile (server shutting down)
                 with self.lock:
-                    self.waiting.clear()
-                logger.warning("the server's loop is closed: %d sends dropped", len(messages))
+                    dropped = self.waiting.pop(loop, [])
+                logger.warning("the server's loop is closed: %d sends dropped", len(dropped))
 
     def take(self, loop: asyncio.AbstractEventLoop) -> None:
-        """On the loop: start sending everything waiting."""
+        """On the loop: start sending everything waiting for it."""
         with self.lock:
-            waiting, self.waiting = self.waiting, []
+            waiting = self.waiting.pop(loop, [])
         if not waiting:
             return
         layer = waiting[0][0]
