@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from atiende.inboxes.models import Inbox
-from atiende.workflow import presence
+from atiende.workflow import availability, presence
 from atiende.workflow.availability import inbox_availability
 from atiende.workflow.models import (
     AgentProfile,
@@ -134,3 +137,38 @@ def test_agents_online_counts_fresh_online_agents_of_the_default_team(factory: F
 
     assert inbox_availability(inbox).agents_online == 1
     assert inbox_availability(chat_inbox(factory)).agents_online == 2
+
+
+def test_the_widget_s_availability_is_remembered_briefly_and_forgotten_on_a_change(
+    factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the chat widget shows is read once per `SHOWN_SECONDS` per process, and at once
+    again when presence or the schedule changes here; routing always reads the database."""
+    team = factory.team()
+    inbox = chat_inbox(factory, team)
+    clock = [1000.0]
+    monkeypatch.setattr(availability, "monotonic", lambda: clock[0])
+    assert availability.shown_availability(inbox).agents_online == 0
+
+    agent = online_agent(factory, team)  # saved: forgotten at once
+    with CaptureQueriesContext(connection) as captured:
+        assert availability.shown_availability(inbox).agents_online == 1
+        assert availability.shown_availability(inbox).agents_online == 1
+    assert len(captured.captured_queries) == 2  # the count and the schedule, once
+
+    # A change that sends no signal (another process's sweep): seen once the time is up.
+    AgentProfile.objects.filter(user=agent).update(status=PresenceStatus.OFFLINE)
+    assert availability.shown_availability(inbox).agents_online == 1
+    assert inbox_availability(inbox).agents_online == 0  # routing reads it now
+    clock[0] += availability.SHOWN_SECONDS
+    assert availability.shown_availability(inbox).agents_online == 0
+
+    presence.set_status(agent, PresenceStatus.ONLINE)
+    assert availability.shown_availability(inbox).agents_online == 1
+    presence.signed_out(agent)
+    assert availability.shown_availability(inbox).agents_online == 0
+
+    schedule = InboxSchedule.objects.create(inbox=inbox, use_hours=True)  # never opens
+    assert availability.shown_availability(inbox).open is False
+    schedule.delete()
+    assert availability.shown_availability(inbox).open is True

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from atiende.chat import limits
 from atiende.chat.models import ChatWidget
-from atiende.workflow.availability import inbox_availability
+from atiende.workflow.availability import shown_availability
 
 
 def widget_language(widget: ChatWidget, requested: str = "") -> str:
@@ -25,8 +25,9 @@ def widget_language(widget: ChatWidget, requested: str = "") -> str:
 
 
 def availability(widget: ChatWidget) -> dict[str, Any]:
-    """Open and with somebody online, or away (the widget then offers to continue by email)."""
-    state = inbox_availability(widget.inbox)
+    """Open and with somebody online, or away (the widget then offers to continue by email);
+    at most `availability.SHOWN_SECONDS` old."""
+    state = shown_availability(widget.inbox)
     return {
         "open": state.open,
         "next_open": state.next_open.isoformat() if state.next_open else None,

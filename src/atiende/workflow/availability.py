@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from atiende.workflow.models import (
@@ -68,6 +71,47 @@ def inbox_availability(inbox: Inbox, at: datetime | None = None) -> Availability
     if hours.is_open(now):
         return Availability(open=True, next_open=None, agents_online=agents)
     return Availability(open=False, next_open=hours.next_open(now), agents_online=agents)
+
+
+# What a chat widget shows (`shown_availability`), remembered per process for this long: a
+# visitor's session request asked for it each time (two queries, 11 % of its CPU). An agent
+# going online or offline through this process (`presence`), or a schedule saved here, is seen
+# at once; in the other processes within these seconds, as a presence heartbeat or an opening
+# hour is. Routing always reads the database (`inbox_availability`).
+SHOWN_SECONDS = 2.0
+_shown: dict[tuple[str, int, datetime, int | None], tuple[float, Availability]] = {}
+
+
+def shown_availability(inbox: Inbox) -> Availability:
+    """`inbox_availability(inbox)` now, as the chat widget shows it: at most SHOWN_SECONDS old."""
+    # The row's creation time too: a primary key used again (SQLite after a rollback, as
+    # between tests) is another inbox.
+    key = (connection.settings_dict["NAME"], inbox.pk, inbox.created_at, inbox.default_team_id)
+    now = monotonic()
+    found = _shown.get(key)
+    if found is not None and found[0] > now:
+        return found[1]
+    state = inbox_availability(inbox)
+    if len(_shown) > 10_000:  # many inboxes: start over rather than grow
+        _shown.clear()
+    _shown[key] = (now + SHOWN_SECONDS, state)
+    return state
+
+
+def forget_shown() -> None:
+    """Availability changed (presence, a schedule): this process asks the database again."""
+    _shown.clear()
+
+
+def _changed(**_kwargs: object) -> None:
+    forget_shown()
+    # And after the commit: a read between the write and the commit remembered the old state.
+    transaction.on_commit(forget_shown)
+
+
+for _model in (AgentProfile, InboxSchedule, OpeningInterval, Holiday):
+    post_save.connect(_changed, sender=_model, dispatch_uid=f"shown-{_model.__name__}-save")
+    post_delete.connect(_changed, sender=_model, dispatch_uid=f"shown-{_model.__name__}-delete")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from atiende.core import tasks
 from atiende.core.errors import ActionError
 from atiende.people.models import User
-from atiende.workflow.availability import presence_ttl
+from atiende.workflow.availability import forget_shown, presence_ttl
 from atiende.workflow.models import AgentConnection, AgentProfile, PresenceStatus
 
 # Heartbeats write at most this often per socket (the TTL is several times longer).
@@ -109,9 +109,13 @@ def _has_live_socket(user_id: int) -> bool:
 
 
 def _auto_away(user_ids: list[int]) -> int:
-    return AgentProfile.objects.filter(user_id__in=user_ids, status=PresenceStatus.ONLINE).update(
-        status=PresenceStatus.AWAY, auto_away=True, status_changed_at=timezone.now()
-    )
+    changed = AgentProfile.objects.filter(
+        user_id__in=user_ids, status=PresenceStatus.ONLINE
+    ).update(status=PresenceStatus.AWAY, auto_away=True, status_changed_at=timezone.now())
+    if changed:
+        forget_shown()
+        transaction.on_commit(forget_shown)
+    return changed
 
 
 def sweep() -> int:
@@ -135,6 +139,9 @@ def sweep() -> int:
         .exclude(user_id__in=connected)
         .update(status=PresenceStatus.OFFLINE, auto_away=False, status_changed_at=now)
     )
+    if changed:
+        forget_shown()
+        transaction.on_commit(forget_shown)
     return changed
 
 
@@ -143,3 +150,5 @@ def signed_out(user: User) -> None:
     AgentProfile.objects.filter(user=user).update(
         status=PresenceStatus.OFFLINE, auto_away=False, status_changed_at=timezone.now()
     )
+    forget_shown()  # the update sends no post_save
+    transaction.on_commit(forget_shown)
