@@ -129,7 +129,12 @@ def test_a_new_server_loop_never_waits_behind_another_one_s_batch(
     thread = threading.Thread(target=stuck.run_forever, daemon=True)
     thread.start()
     busy, release = threading.Event(), threading.Event()
-    stuck.call_soon_threadsafe(lambda: (busy.set(), release.wait(5)))
+
+    def hold() -> None:
+        busy.set()
+        release.wait(5)
+
+    stuck.call_soon_threadsafe(hold)
     assert busy.wait(5)
     try:
         events.bind_server_loop(stuck)
