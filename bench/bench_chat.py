@@ -291,13 +291,16 @@ def restart_rounds(
         }
         procs = run_visitors(spec, 1)
         time.sleep(max(0.0, kill_at - time.time()))
+        load = {"at_signal": list(os.getloadavg())}
         killed_at = time.time()
         server.stop(signum)
         stopped_at = time.time()
         startup = server.start()
         listening_at = time.time()
+        load["when_answering"] = list(os.getloadavg())
         target["pids"] = [server.pid]
         results = collect(procs, spec["drain_until"] + 60)
+        load["at_end"] = list(os.getloadavg())
         rounds.append(
             restart_report(
                 signal_name=f"SIG{name}",
@@ -308,6 +311,7 @@ def restart_rounds(
                 clients=results,
                 counts=target["count"](),
                 closed_at=spec["drain_until"],
+                load=load,
             )
         )
         print(f"   {json.dumps(rounds[-1]['summary'])}", flush=True)

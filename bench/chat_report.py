@@ -192,6 +192,7 @@ def restart_report(
     clients: list[dict[str, Any]],
     counts: dict[str, Any],
     closed_at: float,
+    load: dict[str, list[float]] | None = None,
 ) -> dict[str, Any]:
     seen = merge(clients)
     loss = losses(seen, counts, closed_at)
@@ -208,6 +209,11 @@ def restart_report(
         "resume_all_s_after_listening": (
             round(max(resumed) - listening_at, 2) if resumed else None
         ),
+        "resume_p50_s_after_listening": (
+            round(percentile(sorted(at - listening_at for at in resumed), 0.5), 2)
+            if resumed
+            else None
+        ),
         "sent": seen["sent"],
         "acked": seen["acked"],
         "replies_received": seen["replies"],
@@ -218,6 +224,8 @@ def restart_report(
     }
     return {
         "summary": summary,
+        # 1-minute load average at the signal, when the server answered, at the round's end.
+        "load_avg": load or {},
         "stop_s": round(stopped_at - killed_at, 2),
         "startup_s": round(startup, 2),
         "losses": loss,

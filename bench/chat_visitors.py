@@ -11,10 +11,11 @@ Each visitor opens a chat session (`POST /api/chat/{widget_key}/sessions`; skipp
 every `interval_s` (first send at a random phase). With `ping_s` (the widget's heartbeat, 20 s)
 each visitor also sends `{"type":"ping"}` that often while connected, as the widget does. The
 agent bot answers `re <uuid>`. The visitor measures send → ack and send → reply, keeps the
-highest sequence number it saw, and when its socket drops it reconnects (every 0.2 s), sends
-`resume` with that number and then the messages still unacknowledged, with their original
-`client_id` (the server stores each once). After `send_until` it waits for what is outstanding
-until `drain_until`, then closes.
+highest sequence number it saw, and when its socket drops it reconnects as the widget does
+(`frame.js`: waits 0.25 s, doubling to 5 s after each failed attempt, each wait ±50 % at
+random, the count reset once a socket opens), sends `resume` with that number and then the
+messages still unacknowledged, with their original `client_id` (the server stores each once).
+After `send_until` it waits for what is outstanding until `drain_until`, then closes.
 
 Latencies of messages whose socket dropped before the ack or reply are kept apart
 (`*_reconnected`), so a restart does not blur the steady-state figures.
@@ -37,7 +38,18 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Origin
 
-RECONNECT_S = 0.2
+# The widget's reconnect policy (frame.js, docs/chat.md): the bench must model the real client,
+# whose jittered backoff is what a restarting server sees from thousands of dropped visitors.
+RECONNECT_FIRST_S = 0.25
+RECONNECT_CAP_S = 5.0
+
+
+def reconnect_delay(attempt: int) -> float:
+    """Seconds before reconnect attempt `attempt` (0 = the first after a drop), as frame.js."""
+    base: float = min(RECONNECT_CAP_S, RECONNECT_FIRST_S * 2.0 ** min(attempt, 10))
+    return base * (0.5 + random.random())
+
+
 ERROR_SAMPLES = 5
 
 
@@ -139,8 +151,13 @@ class Visitor:
         return f"ws://{self.spec['host']}:{self.spec['port']}/ws/chat/?session={self.session}"
 
     async def connect(self, deadline: float) -> bool:
-        """Connect (again), resume and resend what is unacknowledged; False past `deadline`."""
+        """Connect (again), resume and resend what is unacknowledged; False past `deadline`.
+        After a drop, every attempt (the first included) waits `reconnect_delay` first."""
+        attempt = 0
         while time.time() < deadline:
+            if self.dropped_at is not None:
+                await asyncio.sleep(reconnect_delay(attempt))
+                attempt += 1
             try:
                 self.socket = await connect(
                     self.url(),
@@ -154,12 +171,19 @@ class Visitor:
                 status = exc.response.status_code if isinstance(exc, InvalidStatus) else 0
                 self.totals.connect_failures += 1
                 self.totals.problem(f"connect {status or type(exc).__name__}", repr(exc))
-                await asyncio.sleep(RECONNECT_S * (0.5 + random.random()))
+                if self.dropped_at is None:  # a first connect that failed: back off too
+                    await asyncio.sleep(reconnect_delay(attempt))
+                    attempt += 1
                 continue
             self.generation += 1
             self.totals.connected_at.append(time.time())
             if self.dropped_at is not None or self.last_seq:
-                await self.socket.send(json.dumps({"type": "resume", "last_seq": self.last_seq}))
+                # A socket the server closes at once (a SIGTERM still draining) ends the
+                # receive loop, which reconnects: the drop keeps its first time.
+                with contextlib.suppress(ConnectionClosed):
+                    await self.socket.send(
+                        json.dumps({"type": "resume", "last_seq": self.last_seq})
+                    )
             for client_id, state in list(self.outstanding.items()):
                 if not state.acked:
                     await self.send_frame(client_id)
@@ -274,7 +298,8 @@ class Visitor:
                 break
             # The socket dropped: reconnect and resume.
             self.totals.disconnects += 1
-            self.dropped_at = time.time()
+            if self.dropped_at is None:  # not yet resumed since the last drop: keep that time
+                self.dropped_at = time.time()
             self.socket = None
             if not await self.connect(drain_until):
                 break

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from bench.chat_report import losses, merge, restart_report
+from bench.chat_visitors import reconnect_delay
 
 from bench import bench_chat
 
@@ -100,8 +101,23 @@ def test_restart_report_times_resumes_from_the_kill() -> None:
         clients=clients,
         counts={"inbound": {}, "outbound": {}, "other": 0},
         closed_at=20.0,
+        load={"at_signal": [3.0, 2.0, 1.0]},
     )
     assert report["summary"]["resumed"] == 2
     assert report["summary"]["resume_all_s_after_kill"] == 3.0
     assert report["summary"]["resume_all_s_after_listening"] == 1.0
+    assert report["summary"]["resume_p50_s_after_listening"] == 0.75
     assert report["summary"]["server_down_s"] == 2.0
+    assert report["load_avg"] == {"at_signal": [3.0, 2.0, 1.0]}
+
+
+def test_bench_visitors_reconnect_with_the_widgets_backoff() -> None:
+    """0.25 s doubling to 5 s, each wait within ±50 %, as frame.js: never a fixed beat."""
+    for attempt, base in ((0, 0.25), (1, 0.5), (2, 1.0), (4, 4.0), (5, 5.0), (30, 5.0)):
+        waits = [reconnect_delay(attempt) for _ in range(400)]
+        assert all(base * 0.5 <= wait <= base * 1.5 for wait in waits)
+        assert max(waits) - min(waits) > base * 0.5  # spread, not one instant for everyone
+    frame_js = (
+        Path(__file__).resolve().parents[2] / "src/atiende/chat/static/chat/frame.js"
+    ).read_text()
+    assert "Math.min(5000, 250 * Math.pow(2, state.attempts)) * (0.5 + Math.random())" in frame_js

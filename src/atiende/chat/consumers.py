@@ -116,8 +116,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
         self.bucket = limits.TokenBucket()
         loop = asyncio.get_running_loop()
         self.last_heard = loop.time()
-        await self.channel_layer.group_add(self.context.group, self.channel_name)
-        await self.join(opened.conversation_id)
+        await self.join(opened.conversation_id, also=self.context.group)
         # What the conversation held when this socket opened is what the visitor has in view.
         self.max_seq = opened.last_seq or 0
         await self.send_json(
@@ -139,14 +138,22 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
         await self.leave()
         await moved(previous, None)
 
-    async def join(self, conversation_id: int | None) -> None:
+    async def join(self, conversation_id: int | None, also: str | None = None) -> None:
+        """Subscribe to the conversation's groups (and `also`, the visitor's own group when the
+        socket opens), all at once: after a restart every dropped visitor comes back within
+        seconds, and each round trip to the channel layer awaited in turn waits behind all the
+        other sockets' work on the event loop."""
         self.conversation_id = conversation_id
         self.seen.clear()
         self.max_seq = 0
+        groups = [also] if also is not None else []
         if conversation_id is not None:
-            for group in (conversation_visitors_group(conversation_id),
-                          conversation_group(conversation_id)):  # fmt: skip
-                await self.channel_layer.group_add(group, self.channel_name)
+            groups += [conversation_visitors_group(conversation_id),
+                       conversation_group(conversation_id)]  # fmt: skip
+        await asyncio.gather(
+            *(self.channel_layer.group_add(group, self.channel_name) for group in groups)
+        )
+        if conversation_id is not None:
             # Agents who have this conversation open say so again, so that a visitor who
             # (re)joins learns that what they wrote has been seen without waiting for the
             # agents' next heartbeat.

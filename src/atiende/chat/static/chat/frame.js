@@ -176,8 +176,12 @@
       if (state.socket !== socket) { return; }
       state.socket = null;
       setStatus(S.offline_connection, "connection");
-      var delay = Math.min(30000, 1000 * Math.pow(2, state.attempts)) * (0.75 + Math.random() / 2);
-      state.attempts += 1;
+      // Back off with jitter: 0.25 s doubling to 5 s, each wait ±50 % at random, so that the
+      // thousands of widgets a server restart drops do not all knock again at the same instant,
+      // yet none waits more than 7.5 s once it is back (docs/chat-scaling.md, restart). The
+      // socket's `onopen` resets the count and resumes at once.
+      var delay = Math.min(5000, 250 * Math.pow(2, state.attempts)) * (0.5 + Math.random());
+      state.attempts = Math.min(state.attempts + 1, 10);
       setTimeout(function () {
         if (event.code === 4401) { openSession().then(connect, function () { connect(); }); }
         else { connect(); }
