@@ -9,11 +9,11 @@ inbox websocket's visibility check for each event (`realtime.consumers._may_see`
 reading (`GET /api/conversations/{id}/messages`) and reply (`POST …/messages`) through Django's
 test client (middleware, token auth, validation, JSON), and the outbox delivery
 (`tasks.run_pending`; since 7 December's third pass a chat reply is delivered right after its
-commit, inside the POST, and the worker tick finds nothing: what is left there is the claim the
-enqueue's wake-up costs). Channel-layer sends go to an event loop in a thread, bound as the
-server binds its own (`server_loop`), so publishing costs what it costs in the server; every
-part waits for its sends. A cProfile of the whole loop (CPU timer) lists the functions that
-cost most. This is the per-message budget that bounds one server process: its Python runs
+commit, inside the POST; the worker claims only when something woke it, which a chat reply no
+longer does: `enqueue(wake=False)`). Channel-layer sends go to an event loop in a thread, bound
+as the server binds its own (`server_loop`), so publishing costs what it costs in the server;
+every part waits for its sends. A cProfile of the whole loop (CPU timer) lists the functions
+that cost most. This is the per-message budget that bounds one server process: its Python runs
 under one GIL whatever the threads (the chat hops run in a pool, the ASGI handler reuses its
 threads), so messages/s per process ≤ 1 / (CPU seconds per round trip).
 """
@@ -131,6 +131,14 @@ def run(rounds: int) -> dict[str, Any]:
     # The agent's inbox socket: its visibility cache lives as long as the socket.
     socket = Visibility(agent.pk)
 
+    def worker_tick() -> int:
+        # The worker's work for this round trip: a claim when something woke it (its poll
+        # twice a second is a cost per process, not per message).
+        if not tasks._wakeup.is_set():
+            return 0
+        tasks.wait_for_work(0)
+        return tasks.run_pending()
+
     def one_round(n: int) -> None:
         context = visitors[n % len(visitors)]
         client_id = str(uuid.uuid4())
@@ -158,7 +166,7 @@ def run(rounds: int) -> dict[str, Any]:
         )
         assert posted.status_code == 201, posted.content[:300]
         known[conversation_id] = int(posted.json()["seq"])
-        meter("4 outbox delivery (worker tick)", tasks.run_pending)
+        meter("4 outbox delivery (worker tick)", worker_tick)
         events = list(
             Event.objects.filter(pk__gt=first_event).values_list("conversation_id", "kind")
         )
@@ -298,6 +306,8 @@ def main(argv: list[str]) -> int:
         result = run(args.rounds)
     result["when"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     result["command"] = " ".join(["bench/chat_cost.py", *argv])
+    # The machine's load when it ended (other work on the cores makes CPU times noisier).
+    result["load_average_1_5_15"] = [round(value, 2) for value in os.getloadavg()]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     hidden = ("profile_top_tottime", "queries_of_the_last_round")
