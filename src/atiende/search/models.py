@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class DocumentKind(models.TextChoices):
-    MESSAGE = "message"
-    CONVERSATION = "conversation"
-    CONTACT = "contact"
+    MESSAGE = "message", _("Message")
+    CONVERSATION = "conversation", _("Conversation")
+    CONTACT = "contact", _("Contact")
 
 
 class SearchDocument(models.Model):
@@ -19,14 +20,18 @@ class SearchDocument(models.Model):
     index over to_tsvector('simple', text) serves the queries.
     """
 
-    kind = models.CharField(max_length=16, choices=DocumentKind.choices)
-    object_id = models.BigIntegerField()
-    conversation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    contact_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    is_note = models.BooleanField(default=False)
-    text = models.TextField()
+    kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices)
+    object_id = models.BigIntegerField(_("object id"))
+    conversation_id = models.BigIntegerField(
+        _("conversation id"), null=True, blank=True, db_index=True
+    )
+    contact_id = models.BigIntegerField(_("contact id"), null=True, blank=True, db_index=True)
+    is_note = models.BooleanField(_("internal note"), default=False)
+    text = models.TextField(_("text"))
 
     class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
         constraints = [
             models.UniqueConstraint(fields=["kind", "object_id"], name="search_document_unique")
         ]
