@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Frame, FrameLocator, Page, expect
+from playwright.sync_api import Frame, FrameLocator, Page, Route, expect
 
 from tests.e2e.live import (
     PASSWORD,
@@ -175,12 +175,23 @@ def test_visitor_and_agent_chat_through_a_drop_and_after_hours(
             expect(chat.locator(".bubble.theirs")).to_have_count(4)
 
             # Outside business hours the widget says so and collects an email.
+            # The form shows before the session is open (opening the chat opens it): an email
+            # saved before then waits for the session (it went out unauthenticated and was lost).
             away_page = visitor_context.new_page()
+            held: list[Route] = []
+
+            def hold(route: Route) -> None:
+                held.append(route)
+
+            away_page.route("**/sessions", hold)
             away_page.goto(f"{origin}/closed.html")
             away = open_widget(away_page)
             expect(away.get_by_text("We are away right now")).to_be_visible(timeout=TIMEOUT_MS)
             away.locator("#away").get_by_label("Your email").fill("li.wei@example.test")
             away.get_by_role("button", name="Save my email").click()
+            away_page.wait_for_timeout(300)
+            assert len(held) == 1
+            held[0].continue_()
             expect(away.get_by_text("We will write to li.wei@example.test")).to_be_visible(
                 timeout=TIMEOUT_MS
             )

@@ -92,6 +92,11 @@
   // --- session and socket --------------------------------------------------------------------
 
   function request(method, path, payload, isForm) {
+    // The away and pre-chat forms show before the session is open (a first-time visitor's opens
+    // when the chat does): what they send waits for it instead of going out unauthenticated.
+    if (path !== "sessions" && !state.session && state.opening) {
+      return state.opening.then(function () { return request(method, path, payload, isForm); });
+    }
     var headers = {};
     if (state.session) { headers.Authorization = "Bearer " + state.session; }
     if (payload && !isForm) { headers["Content-Type"] = "application/json"; }
@@ -142,7 +147,8 @@
 
   function begin(openNow) {
     state.deferred = false;
-    openSession().then(function () {
+    state.opening = openSession();
+    state.opening.then(function () {
       showForms();
       connect();
       if (openNow) { setOpen(true); }
@@ -517,7 +523,10 @@
     if (!email) { done(); return; }
     request("POST", "email", { email: email, name: name }).then(function (data) {
       state.emailGiven = true;
-      setStatus(fmt(S.email_saved, { email: data.email }));
+      // A line of its own: the connection messages of the status line never replace it.
+      if (state.statusKind !== "connection") { setStatus(""); }
+      $("saved").textContent = fmt(S.email_saved, { email: data.email });
+      $("saved").hidden = false;
       done();
     }, function (error) { setStatus(error.message); });
   }
