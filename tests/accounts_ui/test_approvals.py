@@ -16,8 +16,8 @@ from tests.accounts_ui.conftest import signed_in
 from tests.factories import Factory
 
 
-@pytest.fixture
-def pending(world: AccountWorld) -> Outcome:
+def refund_above_the_limit(world: AccountWorld) -> Outcome:
+    """The agent asks to refund $80.00 of a $90.00 charge: above their limit, it waits."""
     world.charge.amount = 9000
     world.charge.save(update_fields=["amount"])
     outcome = do_refund(
@@ -30,6 +30,11 @@ def pending(world: AccountWorld) -> Outcome:
     )
     assert outcome.status == "pending_approval"
     return outcome
+
+
+@pytest.fixture
+def pending(world: AccountWorld) -> Outcome:
+    return refund_above_the_limit(world)
 
 
 def test_the_supervisor_sees_the_request_with_its_amount_and_notice(
@@ -141,25 +146,15 @@ def test_the_api_lists_an_expired_request_with_its_reason(
 
 def test_each_reader_reads_the_title_in_their_own_language(world: AccountWorld) -> None:
     # The title was stored in the words of the agent who asked: a Spanish agent's refund read
-    # "Devolver ..." on an English supervisor's queue and on the timeline.
-    world.charge.amount = 9000
-    world.charge.save(update_fields=["amount"])
+    # "Reembolsar ..." on an English supervisor's queue and on the timeline.
     with translation.override("es"):
-        outcome = do_refund(
-            world.agent,
-            world.contact,
-            idempotency_key="queue-test-0002",
-            charge_id="ch_1",
-            amount=8000,
-            conversation=world.conversation,
-        )
+        refund_above_the_limit(world)
     supervisor = signed_in(world.supervisor)
 
     english = supervisor.get("/inbox/approvals/").content.decode()
     spanish = supervisor.get("/inbox/approvals/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     timeline = supervisor.get(f"/inbox/c/{world.conversation.pk}/").content.decode()
 
-    assert outcome.status == "pending_approval"
     assert "Refund $80.00 of charge ch_1" in english
     assert "Reembolsar 80,00 $ del cobro ch_1" in spanish
     assert "Account: Refund $80.00 of charge ch_1" in timeline
