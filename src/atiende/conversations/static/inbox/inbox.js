@@ -105,14 +105,29 @@
 
   // Coalesce bursts of events into one request per fragment.
   var pending = {};
+  // One refresh per region at a time, debounced 150 ms; one asked for while the region's
+  // request is in flight runs again when it ends (its answer may predate what was asked for).
+  var inflight = {};
+  var again = {};
   function refresh(key, run) {
     if (pending[key]) {
+      return;
+    }
+    if (inflight[key]) {
+      again[key] = true;
       return;
     }
     pending[key] = true;
     window.setTimeout(function () {
       pending[key] = false;
-      run();
+      inflight[key] = true;
+      Promise.resolve(run()).catch(function () {}).then(function () {
+        inflight[key] = false;
+        if (again[key]) {
+          again[key] = false;
+          refresh(key, run);
+        }
+      });
     }, 150);
   }
 
@@ -121,7 +136,7 @@
       return;
     }
     refresh("timeline", function () {
-      htmx.ajax("GET", timelineUrl, { target: "#timeline", swap: "outerHTML" });
+      return htmx.ajax("GET", timelineUrl, { target: "#timeline", swap: "outerHTML" });
     });
   }
 
@@ -132,7 +147,7 @@
       return;
     }
     refresh("panel", function () {
-      htmx.ajax("GET", panelUrl, { target: "#panel", swap: "outerHTML" });
+      return htmx.ajax("GET", panelUrl, { target: "#panel", swap: "outerHTML" });
     });
   }
 
@@ -148,7 +163,7 @@
       return;
     }
     refresh("list", function () {
-      htmx.ajax("GET", location.pathname + location.search, { target: "#inbox-body", swap: "outerHTML" });
+      return htmx.ajax("GET", location.pathname + location.search, { target: "#inbox-body", swap: "outerHTML" });
     });
   }
   document.addEventListener("focusout", function () {
@@ -163,7 +178,7 @@
       return;
     }
     refresh("chats", function () {
-      htmx.ajax("GET", chatsUrl, { target: "#my-chats", swap: "innerHTML" });
+      return htmx.ajax("GET", chatsUrl, { target: "#my-chats", swap: "innerHTML" });
     });
   }
 
