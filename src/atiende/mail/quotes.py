@@ -1,12 +1,17 @@
 """Separate what the customer just wrote from the quoted history and signature of a reply.
 
 `split_reply` reads plain text line by line, top to bottom, and cuts at the first reply header
-("On … wrote:", "El … escribió:", "Em … escreveu:", "Le … a écrit :"), Outlook's
-"Original Message" separator or From/Sent header block, a trailing run of "> " lines, a "-- "
-signature or a "Sent from my iPhone" line. `split_reply_html` drops the quoting elements of the
-HTML clients (Gmail, Outlook, Apple Mail, Thunderbird, Yahoo, Proton). Both look at no more than
-`MAX_EXAMINED` characters and use only anchored patterns on single short lines, so the time
-is linear in the input.
+("On … wrote:", "El … escribió:", "Em … escreveu:", "Le … a écrit :", "Am … schrieb …:",
+"Op … schreef …:"), Outlook's "Original Message" separator or From/Sent header block, a
+forwarded message's separator ("---------- Forwarded message ---------", "Begin forwarded
+message:"), a trailing run of "> " lines and the line introducing it when that line ends in ":"
+and names an address or a time (the attributions of languages without a "wrote" verb), a "-- "
+signature or a "Sent from my iPhone" line. A bottom-posted reply (a leading quote, then the new
+text, no quote after it) gives the text after the quote; a message that is only a forward keeps
+the forwarded text. `split_reply_html` drops the quoting elements of the HTML clients (Gmail,
+Outlook, Apple Mail, Thunderbird, Yahoo, Proton). Both look at no more than `MAX_EXAMINED`
+characters and use only anchored patterns on single short lines, so the time is linear in the
+input (the bottom-posted and forward cases scan the lines once more).
 """
 
 from __future__ import annotations
@@ -20,31 +25,50 @@ MAX_EXAMINED = 200_000
 MAX_LINE = 300  # characters of a line compared with the patterns
 HEADER_WINDOW = 6  # lines after "From:" where "Sent:" and "To:"/"Subject:" are looked for
 
-_INTRO = re.compile(r"^(on|el|em|le|am|op|il|den)\b", re.IGNORECASE)
+_INTRO = re.compile(r"^(on|el|em|le|am|op|il|den|d(en|et))\b", re.IGNORECASE)
 _WROTE = re.compile(
-    r"(wrote|escribió|escribio|escreveu|a écrit|a ecrit|schrieb|ha scritto|schreef|skrev)\s*:$",
+    r"(wrote|escribió|escribio|escreveu|a écrit|a ecrit|schrieb|ha scritto|schreef|skrev"
+    r"|het volgende geschreven)\s*:$",
     re.IGNORECASE,
 )
+# German, Dutch and Scandinavian clients put the name after the verb:
+# "Am 07.12.26 um 10:00 schrieb Ana <ana@example.de>:", "Op … schreef Ana <…>:".
+_WROTE_THEN_NAME = re.compile(r"\s(schrieb|schreef|skrev)\s[^:]{0,150}:$", re.IGNORECASE)
 _ORIGINAL = re.compile(
     r"^-{2,}\s*(original message|mensaje original|mensagem original|message d'origine"
-    r"|ursprüngliche nachricht|messaggio originale|oorspronkelijk bericht)\s*-{2,}$",
+    r"|ursprüngliche nachricht|messaggio originale|oorspronkelijk bericht"
+    r"|forwarded message|mensaje reenviado|mensagem encaminhada|message transféré"
+    r"|weitergeleitete nachricht|messaggio inoltrato|doorgestuurd bericht)\s*-{2,}$",
     re.IGNORECASE,
 )
+_FORWARD_INTRO = re.compile(
+    r"^(begin forwarded message|inicio del mensaje reenviado|início da mensagem reencaminhada"
+    r"|début du message réexpédié|anfang der weitergeleiteten nachricht"
+    r"|inizio messaggio inoltrato|begin doorgestuurd bericht)\s?:$",
+    re.IGNORECASE,
+)
+# The line before a trailing quote that ends in ":" and names an address or a time of day is
+# its attribution, whatever the language (Russian and Japanese Gmail write no verb:
+# "<date> 10:00, Ana <a@b.ru>:").
+_ATTRIBUTION_HINT = re.compile(r"@|\d:\d\d")
 _UNDERSCORES = re.compile(r"^_{10,}$")
-_FIELD_FROM = re.compile(r"^\*?(from|de|von|da|van)\s?:", re.IGNORECASE)
+_FIELD_FROM = re.compile(r"^\*?(from|de|von|da|van|från|fra)\*?\s?:", re.IGNORECASE)
 _FIELD_SENT = re.compile(
-    r"^\*?(sent|date|enviado|enviada|fecha|data|gesendet|datum|envoyé|inviato)\s?:",
+    r"^\*?(sent|date|enviado|enviado el|enviada|enviada em|fecha|data|gesendet|datum|envoyé"
+    r"|inviato|verzonden|skickat|sendt)\*?\s?:",
     re.IGNORECASE,
 )
 _FIELD_OTHER = re.compile(
-    r"^\*?(to|para|à|an|aan|subject|asunto|assunto|objet|betreff|oggetto|cc)\s?:",
+    r"^\*?(to|para|à|a|an|aan|till|til|subject|asunto|assunto|objet|betreff|oggetto"
+    r"|onderwerp|ämne|emne|cc)\*?\s?:",
     re.IGNORECASE,
 )
 _MOBILE = re.compile(
     r"^(sent from my|sent from (mail|outlook|yahoo)|sent with proton|get outlook for"
     r"|enviado desde mi|enviado desde (correo|outlook|yahoo)|obtener outlook para"
     r"|obtenga outlook para|enviado do meu|enviado a partir do|envoyé de mon"
-    r"|envoyé depuis mon|obtenir outlook pour|von meinem)\b",
+    r"|envoyé depuis mon|envoyé à partir de|obtenir outlook pour|von meinem|inviato da"
+    r"|verstuurd vanaf mijn|verzonden vanaf mijn|skickat från min|sendt fra min)\b",
     re.IGNORECASE,
 )
 
@@ -71,7 +95,7 @@ def _intro_ends_in_wrote(lines: list[str], start: int) -> bool:
         if not line.strip():
             return False
         joined = (joined + " " + line.strip())[: MAX_LINE * 2]
-        if _WROTE.search(joined[-40:]):
+        if _WROTE.search(joined[-40:]) or _WROTE_THEN_NAME.search(joined[-200:]):
             return True
     return False
 
@@ -89,8 +113,21 @@ def _quoted_tail_start(lines: list[str]) -> int:
     return start
 
 
+def _attribution_start(lines: list[str], quoted_tail: int) -> int:
+    """The quoted tail's start, moved up to the attribution line just before it, if any."""
+    index = quoted_tail - 1
+    while index >= 0 and not lines[index].strip():
+        index -= 1
+    if index < 0 or quoted_tail >= len(lines):
+        return quoted_tail
+    line = lines[index].strip()[:MAX_LINE]
+    if line.endswith(":") and _ATTRIBUTION_HINT.search(line):
+        return index
+    return quoted_tail
+
+
 def _cut_index(lines: list[str]) -> int | None:
-    quoted_tail = _quoted_tail_start(lines)
+    quoted_tail = _attribution_start(lines, _quoted_tail_start(lines))
     for index, line in enumerate(lines):
         if index >= quoted_tail:
             return index
@@ -101,7 +138,7 @@ def _cut_index(lines: list[str]) -> int | None:
             return index
         if len(stripped) < 100 and _MOBILE.match(stripped):
             return index
-        if _ORIGINAL.match(stripped):
+        if _ORIGINAL.match(stripped) or _FORWARD_INTRO.match(stripped):
             return index
         if _UNDERSCORES.match(stripped) and _FIELD_FROM.match(_next_content(lines, index + 1)):
             return index
@@ -109,13 +146,58 @@ def _cut_index(lines: list[str]) -> int | None:
             return index
         if _INTRO.match(stripped) and _intro_ends_in_wrote(lines, index):
             return index
-        if _WROTE.search(stripped[-40:]) and _next_content(lines, index + 1).startswith(">"):
+        if (_WROTE.search(stripped[-40:]) or _WROTE_THEN_NAME.search(stripped[-200:])) and (
+            _next_content(lines, index + 1).startswith(">")
+        ):
             return index
     return None
 
 
+def _bottom_posted(lines: list[str], cut: int) -> int | None:
+    """Where the new text starts in a bottom-posted reply: after a leading attribution and
+    quote, when no quoted line follows (interleaved answers are kept whole)."""
+    index = cut
+    while index < len(lines) and index < cut + 4 and not lines[index].lstrip().startswith(">"):
+        index += 1  # the attribution, possibly wrapped
+    if index >= len(lines) or not lines[index].lstrip().startswith(">"):
+        return None
+    while index < len(lines) and (not lines[index].strip() or lines[index].lstrip()[:1] == ">"):
+        index += 1
+    rest = lines[index:]
+    if not any(line.strip() for line in rest) or any(
+        line.lstrip().startswith(">") for line in rest
+    ):
+        return None
+    return index
+
+
+def _is_forward_marker(line: str) -> bool:
+    stripped = line.strip()[:MAX_LINE]
+    return bool(_ORIGINAL.match(stripped) or _FORWARD_INTRO.match(stripped))
+
+
+def _forwarded(lines: list[str], cut: int, rest: str) -> tuple[str, str]:
+    """A message that is only a forward: the forwarded headers and text are the new text, only
+    the forwarded message's own signature and quotes are split off."""
+    end = next(
+        (index for index in range(cut + 1, min(len(lines), cut + 15)) if not lines[index].strip()),
+        None,
+    )
+    if end is None or rest:
+        return ("\n".join(lines) + rest).strip(), ""
+    header = "\n".join(lines[:end]).strip()
+    new, history = _split("\n".join(lines[end:]), nested=True)
+    return f"{header}\n\n{new}".strip(), history
+
+
 def split_reply(text: str) -> tuple[str, str]:
     """(new text, quoted history and signature). The new text is never empty when text is not."""
+    return _split(text, nested=False)
+
+
+def _split(text: str, nested: bool) -> tuple[str, str]:
+    """`split_reply`; a nested call (the text below a leading quote or a forward's headers)
+    does not look for another one, so the time stays linear."""
     normal = text.replace("\r\n", "\n").replace("\r", "\n")
     examined, rest = normal[:MAX_EXAMINED], normal[MAX_EXAMINED:]
     lines = examined.split("\n")
@@ -123,8 +205,18 @@ def split_reply(text: str) -> tuple[str, str]:
     if cut is None:
         return normal.strip(), ""
     new = "\n".join(lines[:cut]).strip()
-    if not new:
+    if not new and nested:
         return normal.strip(), ""
+    if not new and _is_forward_marker(lines[cut]):
+        return _forwarded(lines, cut, rest)
+    if not new:
+        start = _bottom_posted(lines, cut)
+        if start is None or rest:
+            return normal.strip(), ""
+        below = "\n".join(lines[start:])
+        new, signature = _split(below, nested=True)
+        history = "\n".join(lines[:start]).strip()
+        return new, f"{history}\n\n{signature}".strip()
     return new, ("\n".join(lines[cut:]) + rest).strip()
 
 
@@ -140,7 +232,7 @@ _CUT_IDS = frozenset(
         "mail-editor-reference-message-container",
     }
 )  # fmt: skip
-_OUTLOOK_BORDERS = ("border-top:solid #e1e1e1", "border-top:solid #b5c4df")
+_OUTLOOK_BORDERS = ("border-top:solid#e1e1e1", "border-top:solid#b5c4df")  # spaces removed
 _VOID = frozenset(
     {
         "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
