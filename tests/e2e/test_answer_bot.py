@@ -5,21 +5,17 @@ server (uvicorn, embedded worker, the real models; PostgreSQL and Redis when set
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import HostSite
 from tests.e2e.live import (
     PASSWORD,
     TIMEOUT_MS,
     chromium,
     collect_csp_violations,
-    free_port,
     running_server,
     server_database,
     sign_in,
@@ -77,45 +73,17 @@ for title, body, steps, questions in [
 print(json.dumps({"key": widget.key}))
 """
 
-PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sonora</title></head>
-<body><h1>Sonora</h1>
-<script src="{server}/static/chat/widget.js" data-widget-key="{key}" async></script>
-</body></html>"""
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
-
-@pytest.fixture
-def host(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A third-party site (another origin) that embeds the widget."""
-    root = tmp_path / "site"
-    root.mkdir()
-    port = free_port()
-    handler = functools.partial(QuietHandler, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}", root
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-
 
 def test_a_customer_gets_an_article_answer_then_asks_for_a_person(
-    tmp_path: Path, host: tuple[str, Path]
+    tmp_path: Path, host: HostSite
 ) -> None:
-    origin, root = host
-    seed = SEED.replace("PASSWORD", repr(PASSWORD)).replace("HOST", origin)
+    seed = SEED.replace("PASSWORD", repr(PASSWORD)).replace("HOST", host.origin)
     with server_database(tmp_path) as env, running_server(env, tmp_path, seed=seed) as server:
-        (root / "index.html").write_text(PAGE.format(server=server.url, key=server.seeded["key"]))
+        page_url = host.embed("index", server.url, server.seeded["key"])
         with chromium() as browser:
             visitor = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
             violations = collect_csp_violations(visitor)
-            visitor.goto(f"{origin}/index.html")
+            visitor.goto(page_url)
             chat = visitor.frame_locator("iframe[title='Chat']")
             chat.get_by_role("button", name="Chat with us").click()
             box = chat.get_by_label("Write a message…")

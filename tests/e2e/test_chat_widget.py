@@ -10,23 +10,19 @@ shows the "we are away" form, which collects an email.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Frame, FrameLocator, Page, Route, expect
 
+from tests.e2e.conftest import HostSite
 from tests.e2e.live import (
     PASSWORD,
     TIMEOUT_MS,
     Server,
     chromium,
     collect_csp_violations,
-    free_port,
     running_server,
     server_database,
     sign_in,
@@ -54,33 +50,6 @@ InboxSchedule.objects.create(inbox=closed, use_hours=True)
 closed_widget = ChatWidget.objects.create(inbox=closed, title="Sonora", allowed_origins="HOST")
 print(json.dumps({"open": open_widget.key, "closed": closed_widget.key}))
 """
-
-PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sonora</title></head>
-<body><h1>Sonora host page</h1>
-<script src="{server}/static/chat/widget.js" data-widget-key="{key}" async></script>
-</body></html>"""
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
-
-@pytest.fixture
-def host(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A third-party site (another origin) that embeds the widget."""
-    root = tmp_path / "site"
-    root.mkdir()
-    port = free_port()
-    handler = functools.partial(QuietHandler, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}", root
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def widget_frame(page: Page) -> Frame:
@@ -115,18 +84,16 @@ def replies(server: Server, conversation_id: int, texts: list[str]) -> None:
 
 
 def test_visitor_and_agent_chat_through_a_drop_and_after_hours(
-    tmp_path: Path, host: tuple[str, Path]
+    tmp_path: Path, host: HostSite
 ) -> None:
-    origin, root = host
-    seed = SEED.replace("PASSWORD", repr(PASSWORD)).replace("HOST", origin)
+    seed = SEED.replace("PASSWORD", repr(PASSWORD)).replace("HOST", host.origin)
     with server_database(tmp_path) as env, running_server(env, tmp_path, seed=seed) as server:
-        for name, key in server.seeded.items():
-            (root / f"{name}.html").write_text(PAGE.format(server=server.url, key=key))
+        pages = {name: host.embed(name, server.url, key) for name, key in server.seeded.items()}
         with chromium() as browser:
             visitor_context = browser.new_context(viewport={"width": 1280, "height": 860})
             visitor = visitor_context.new_page()
             violations = collect_csp_violations(visitor)
-            visitor.goto(f"{origin}/open.html")
+            visitor.goto(pages["open"])
             chat = open_widget(visitor)
             box = chat.get_by_label("Write a message…")
             box.fill("Hi! I was charged twice for Premium.")
@@ -184,7 +151,7 @@ def test_visitor_and_agent_chat_through_a_drop_and_after_hours(
                 held.append(route)
 
             away_page.route("**/sessions", hold)
-            away_page.goto(f"{origin}/closed.html")
+            away_page.goto(pages["closed"])
             away = open_widget(away_page)
             expect(away.get_by_text("We are away right now")).to_be_visible(timeout=TIMEOUT_MS)
             away.locator("#away").get_by_label("Your email").fill("li.wei@example.test")

@@ -17,7 +17,6 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.live import (
-    PASSWORD,
     TIMEOUT_MS,
     Server,
     chromium,
@@ -26,65 +25,10 @@ from tests.e2e.live import (
     server_database,
     sign_in,
 )
+from tests.e2e.seeding import seed
 
 # A music-streaming customer linked by a verified email, with playback errors in the log.
-SEED = """
-import json
-from datetime import timedelta
-from django.utils import timezone
-from atiende.accounts.models import (
-    Account, ActivityEvent, Charge, PaymentMethod, Plan, Subscription,
-)
-from atiende.conversations import actions
-from atiende.inboxes.contract import InboundMessage
-from atiende.inboxes.models import Inbox
-from atiende.people.models import ContactIdentity, Team, User
-from atiende.portal.links import make_token
-
-team = Team.objects.create(name="Support", slug="support")
-inbox = Inbox.objects.create(name="Help form", channel="webform", default_team=team)
-ana = User.objects.create_user(
-    username="ana", password=PASSWORD, display_name="Ana García",
-    email="ana@example.test", role="agent",
-)
-ana.teams.add(team)
-conversation = actions.receive_message(InboundMessage(
-    inbox_id=inbox.pk, identity_kind="email", identity_value="rosa@example.test",
-    email="rosa@example.test", name="Rosa Martínez", subject="Songs stop playing",
-    text="Every song stops after ten seconds on my phone.", new_conversation=True,
-)).conversation
-ContactIdentity.objects.filter(contact=conversation.contact, kind="email").update(verified=True)
-plan = Plan.objects.create(code="individual", name="Individual", price=1099, currency="USD")
-now = timezone.now()
-account = Account.objects.create(
-    external_id="rosa-1", email="rosa@example.test", name="Rosa", currency="USD",
-)
-Subscription.objects.create(
-    account=account, plan=plan, current_period_start=now - timedelta(days=10),
-    current_period_end=now + timedelta(days=20),
-)
-PaymentMethod.objects.create(
-    account=account, brand="Visa", last4="4242", exp_month=12, exp_year=now.year + 2,
-)
-Charge.objects.create(
-    account=account, external_id="ch_rosa", amount=1099, currency="USD",
-    description="Sonora Individual", card="Visa 4242",
-)
-for number, (kind, error, device, code) in enumerate([
-    ("playback", True, "Pixel 8", "E_DRM_4012"),
-    ("device_sync", False, "iPad", ""),
-]):
-    ActivityEvent.objects.create(
-        account=account, event_id="ev-%d" % number, kind=kind,
-        occurred_at=now - timedelta(hours=number + 1), is_error=error, device=device,
-        app_version="8.9.1", country="MX", code=code,
-        message="Playback stopped" if error else "",
-    )
-print(json.dumps({
-    "conversation": conversation.pk,
-    "customer_link": "/portal/signin/%s/" % make_token("rosa@example.test"),
-}))
-""".replace("PASSWORD", repr(PASSWORD))
+SEED = seed("playback_errors")
 
 
 # Shortens the grant in force to one more second (as if its hour were up).

@@ -15,7 +15,6 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.live import (
-    PASSWORD,
     TIMEOUT_MS,
     Server,
     chromium,
@@ -24,52 +23,11 @@ from tests.e2e.live import (
     server_database,
     sign_in,
 )
+from tests.e2e.seeding import seed
 
 # A customer with an account and a grant in force on the account settings (so the activity
 # log can still be requested, and the panel reloads the access box on every event).
-SEED = """
-import json
-from datetime import timedelta
-from django.utils import timezone
-from atiende.accounts.models import Account, Plan, Subscription
-from atiende.consent import grants
-from atiende.conversations import actions
-from atiende.inboxes.contract import InboundMessage
-from atiende.inboxes.models import Inbox
-from atiende.people.models import ContactIdentity, Team, User
-from atiende.portal.links import make_token
-
-team = Team.objects.create(name="Support", slug="support")
-inbox = Inbox.objects.create(name="Help form", channel="webform", default_team=team)
-ana = User.objects.create_user(
-    username="ana", password=PASSWORD, display_name="Ana", email="ana@example.test", role="agent",
-)
-ana.teams.add(team)
-conversation = actions.receive_message(InboundMessage(
-    inbox_id=inbox.pk, identity_kind="email", identity_value="rosa@example.test",
-    email="rosa@example.test", name="Rosa", subject="Songs stop playing",
-    text="Every song stops after ten seconds.", new_conversation=True,
-)).conversation
-ContactIdentity.objects.filter(contact=conversation.contact, kind="email").update(verified=True)
-plan = Plan.objects.create(code="individual", name="Individual", price=1099, currency="USD")
-now = timezone.now()
-account = Account.objects.create(
-    external_id="rosa-1", email="rosa@example.test", name="Rosa", currency="USD",
-)
-Subscription.objects.create(
-    account=account, plan=plan, current_period_start=now - timedelta(days=10),
-    current_period_end=now + timedelta(days=20),
-)
-grant = grants.request_grant(
-    ana, conversation.contact, scope="settings", duration=timedelta(hours=1),
-    reason="Family members", conversation=conversation,
-)
-grants.approve_grant(conversation.contact, grant.pk)
-print(json.dumps({
-    "conversation": conversation.pk,
-    "customer_link": "/portal/signin/%s/" % make_token("rosa@example.test"),
-}))
-""".replace("PASSWORD", repr(PASSWORD))
+SEED = seed("settings_granted")
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.live import (
-    PASSWORD,
     TIMEOUT_MS,
     Server,
     chromium,
@@ -25,49 +24,9 @@ from tests.e2e.live import (
     server_database,
     sign_in,
 )
+from tests.e2e.seeding import seed
 
-SEED = """
-import json
-from datetime import timedelta
-from django.utils import timezone
-from atiende.accounts.models import Account, Charge, PaymentMethod, Plan, Subscription
-from atiende.conversations import actions
-from atiende.inboxes.contract import InboundMessage
-from atiende.inboxes.models import Inbox
-from atiende.people.models import ContactIdentity, Team, User
-
-team = Team.objects.create(name="Billing", slug="billing")
-inbox = Inbox.objects.create(name="Help form", channel="webform", default_team=team)
-for username, name, role in [("ana", "Ana García", "agent"), ("sol", "Sol Reyes", "supervisor")]:
-    user = User.objects.create_user(
-        username=username, password=PASSWORD, display_name=name,
-        email=username + "@example.test", role=role,
-    )
-    user.teams.add(team)
-conversation = actions.receive_message(InboundMessage(
-    inbox_id=inbox.pk, identity_kind="email", identity_value="leo@example.test",
-    email="leo@example.test", name="Leo Campos", subject="Charged for a year by mistake",
-    text="I wanted the monthly plan but you charged me for a whole year.", new_conversation=True,
-)).conversation
-ContactIdentity.objects.filter(contact=conversation.contact, kind="email").update(verified=True)
-plan = Plan.objects.create(code="family", name="Family", price=1799, currency="USD", max_members=6)
-now = timezone.now()
-account = Account.objects.create(
-    external_id="leo-1", email="leo@example.test", name="Leo", currency="USD",
-)
-Subscription.objects.create(
-    account=account, plan=plan, current_period_start=now - timedelta(days=3),
-    current_period_end=now + timedelta(days=27),
-)
-PaymentMethod.objects.create(
-    account=account, brand="Visa", last4="4242", exp_month=12, exp_year=now.year + 2,
-)
-Charge.objects.create(
-    account=account, external_id="ch_year", amount=17990, currency="USD",
-    description="Sonora Family, 12 months", card="Visa 4242",
-)
-print(json.dumps({"conversation": conversation.pk}))
-""".replace("PASSWORD", repr(PASSWORD))
+SEED = seed("charged_for_a_year")
 
 COUNT_REFUNDS = """
 import json
