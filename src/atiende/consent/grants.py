@@ -30,6 +30,7 @@ from atiende.conversations.access import access_contact_by_id, can_see_conversat
 from atiende.conversations.models import Conversation
 from atiende.core import events, tasks
 from atiende.core.errors import ActionError, Conflict, NotAllowed, NotFound
+from atiende.core.languages import site_language
 from atiende.people.lookup import surviving
 from atiende.people.models import Contact, User
 
@@ -65,9 +66,7 @@ def _hash(token: str) -> str:
 
 
 def _customer_language(contact: Contact, conversation: Conversation | None) -> str:
-    if conversation is not None and conversation.language:
-        return conversation.language
-    return contact.language or settings.LANGUAGE_CODE
+    return site_language(getattr(conversation, "language", ""), contact.language)
 
 
 def approval_link(grant: Grant, token: str) -> str:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +30,7 @@ from atiende.conversations.access import access_contact_by_id, can_see_conversat
 from atiende.conversations.models import Conversation
 from atiende.core import events, tasks
 from atiende.core.errors import ActionError, Conflict, NotFound
+from atiende.core.languages import site_language
 from atiende.people.lookup import surviving
 from atiende.people.models import Contact, User
 
@@ -53,11 +53,7 @@ Actor = User | CustomerActor
 
 
 def customer_language(contact: Contact, conversation: Conversation | None) -> str:
-    codes = {code for code, _name in settings.LANGUAGES}
-    for language in (getattr(conversation, "language", ""), contact.language):
-        if language and language[:2] in codes:
-            return language[:2]
-    return str(settings.LANGUAGE_CODE)
+    return site_language(getattr(conversation, "language", ""), contact.language)
 
 
 def authorize(

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -55,6 +54,7 @@ from atiende.accounts.models import (
 )
 from atiende.accounts.types import AccountRef
 from atiende.core.errors import Conflict
+from atiende.core.languages import site_language
 from atiende.people.models import ContactIdentity, IdentityKind
 
 MAX_CATCH_UP = 24
@@ -136,7 +136,6 @@ def holder_language(account: Account) -> str:
     """The language of the customer this account belongs to, for what is written for them
     (invoice and charge texts): the language of the contact its user id or email identifies
     (verified), else the site's default."""
-    codes = {code for code, _name in settings.LANGUAGES}
     languages = (
         ContactIdentity.objects.filter(verified=True)
         .filter(
@@ -146,10 +145,7 @@ def holder_language(account: Account) -> str:
         .order_by("-kind", "pk")  # "user" before "email"
         .values_list("contact__language", flat=True)
     )
-    for language in languages:
-        if language and language[:2] in codes:
-            return language[:2]
-    return str(settings.LANGUAGE_CODE)
+    return site_language(*languages)
 
 
 def _no_card(method: PaymentMethod | None, language: str) -> str:
