@@ -23,7 +23,7 @@ def test_home_lists_categories_in_the_url_language(client: Client, help_center: 
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert '<html lang="es">' in html
+    assert '<html lang="es" dir="ltr">' in html
     assert "Planes y facturación" in html
     assert "Cambiar de plan" in html
     assert "¿Cómo podemos ayudarte?" in html
@@ -83,7 +83,7 @@ def test_missing_translation_shows_the_available_one_with_a_notice(
         f'<link rel="canonical" href="http://testserver/hc/en/articles/{pk}-fix-playback-errors-on-smart-speakers/">'
         in html
     )
-    assert '<article class="hc-article" lang="en">' in html
+    assert '<article class="hc-article" lang="en" dir="ltr">' in html
 
 
 def test_drafts_and_unknown_languages_are_not_found(

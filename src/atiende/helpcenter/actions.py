@@ -78,8 +78,12 @@ def bump_version() -> None:
 
 
 def _language(code: str) -> str:
-    code = (code or "").strip().lower()
-    if not code or len(code) > 12 or not all(c.isalnum() or c == "-" for c in code):
+    code = (code or "").strip().lower().replace("_", "-")  # pt_BR, as locales write it
+    if (
+        not code
+        or len(code) > 12
+        or not all(c.isascii() and (c.isalnum() or c == "-") for c in code)
+    ):
         raise ActionError(_("A language code such as “en”, “es” or “pt-br” is required."))
     return code
 

@@ -33,11 +33,18 @@ class Named(Protocol):
 
 
 def pick[T: Named](rows: Iterable[T], language: str) -> T | None:
-    """The row in `language`, else in the default language, else the first one."""
+    """The row in `language`, else in a variant of it (pt-br, pt), else in the default
+    language, else the first one."""
     by_language = {row.language: row for row in rows}
+    if language in by_language:
+        return by_language[language]
+    # "pt-br" reads a name written in "pt" (or "pt-pt") before falling back to English.
+    base = language.split("-")[0]
+    related = sorted(code for code in by_language if code.split("-")[0] == base)
+    if related:
+        return by_language[base] if base in by_language else by_language[related[0]]
     return (
-        by_language.get(language)
-        or by_language.get(DEFAULT_LANGUAGE)
+        by_language.get(DEFAULT_LANGUAGE)
         or next(iter(sorted(by_language.items())), (None, None))[1]
     )
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from atiende.assistant.ml.text import terms
+from atiende.assistant.ml.text import query_terms, terms
 
 K1 = 1.2
 B = 0.75
@@ -77,8 +77,14 @@ class BM25Index:
             postings = self._postings[language]
             idf = self._idf[language]
             average = self._average[language]
-            for term in set(terms(query, language)):
-                for position, frequency in postings.get(term, ()):
-                    norm = K1 * (1 - B + B * self._lengths[position] / average)
-                    result[position] += idf[term] * frequency * (K1 + 1) / (frequency + norm)
+            # Each query word counts once, by its best-matching variant (see `query_terms`).
+            for group in dict.fromkeys(query_terms(query, language)):
+                best: dict[int, float] = {}
+                for term in group:
+                    for position, frequency in postings.get(term, ()):
+                        norm = K1 * (1 - B + B * self._lengths[position] / average)
+                        value = idf[term] * frequency * (K1 + 1) / (frequency + norm)
+                        best[position] = max(best.get(position, 0.0), value)
+                for position, value in best.items():
+                    result[position] += value
         return result

@@ -2,8 +2,10 @@
 
 Each published translation becomes one document: title (weight 3), example questions (weight 2),
 body and steps (weight 1), tokenised, stemmed with the language's Snowball stemmer, then folded
-(accents removed after stemming). The index lives in each process and is rebuilt when the
-content version moves (one indexed read per search), the same on SQLite and PostgreSQL.
+(accents removed after stemming; `assistant.ml.text`: Chinese, Japanese, Korean and Thai as
+character bigrams, a word without a stemmer by itself and its first letters). The index
+lives in each process and is rebuilt when the content version moves (one indexed read per
+search), the same on SQLite and PostgreSQL.
 A query is stemmed in its detected language and searched there first; articles that matched
 nothing there are then looked for in the other languages, so a Spanish query still finds an
 English-only article. The last word of a query also matches as a prefix (suggestions while
@@ -17,54 +19,24 @@ import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
-from typing import Any
+from functools import lru_cache
 
-import snowballstemmer  # type: ignore[import-untyped]  # the package ships no type hints
-
+from atiende.assistant.ml.text import fold, query_terms, terms, tokens
 from atiende.helpcenter.content import ArticleDocument, content_version, published_documents
-from atiende.helpcenter.search.language import STOPWORDS, detect_language, fold, words
+from atiende.helpcenter.search.language import detect_language
 
 K1 = 1.2
 B = 0.75
 FIELD_WEIGHTS = {"title": 3.0, "questions": 2.0, "body": 1.0}
 MAX_PREFIX_EXPANSIONS = 8
-
-STEMMERS = {
-    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german",
-    "el": "greek", "en": "english", "es": "spanish", "eu": "basque", "fi": "finnish",
-    "fr": "french", "hi": "hindi", "hu": "hungarian", "id": "indonesian", "it": "italian",
-    "lt": "lithuanian", "nl": "dutch", "no": "norwegian", "pl": "polish", "pt": "portuguese",
-    "ro": "romanian", "ru": "russian", "sr": "serbian", "sv": "swedish", "ta": "tamil",
-    "tr": "turkish",
-}  # fmt: skip
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-@cache
-def _stemmer(language: str) -> Any:
-    name = STEMMERS.get(language.split("-")[0])
-    return snowballstemmer.stemmer(name) if name else None
+# Sentence ends: Latin punctuation and a space, or the ideographic full stop, ! and ?.
+_SENTENCE = re.compile("(?<=[.!?])\\s+|(?<=[\u3002\uff01\uff1f])\\s*|\n+")
 
 
 def analyze(text: str, language: str) -> list[str]:
-    """Index terms of `text`: lower-cased words without stop words, stemmed, then folded."""
-    stops = STOPWORDS.get(language.split("-")[0], frozenset())
-    return [_term(language, token) for token in words(text) if token not in stops]
-
-
-_stem_lock = threading.Lock()
-
-
-@lru_cache(maxsize=200_000)
-def _term(language: str, word: str) -> str:
-    # The Snowball stemmers are pure Python (~0.1 ms a word); a help center's vocabulary is
-    # small, so each word is stemmed once per process.
-    stemmer = _stemmer(language)
-    if stemmer is None:
-        return fold(word)
-    with _stem_lock:  # a Snowball stemmer keeps per-call state: one call at a time
-        return fold(stemmer.stemWord(word))
+    """Index terms of `text`: words without stop words, stemmed, then folded; Chinese,
+    Japanese, Korean and Thai as character bigrams (`assistant.ml.text.terms`)."""
+    return terms(text, language)
 
 
 @dataclass(frozen=True)
@@ -106,7 +78,7 @@ class LanguageIndex:
             for term in analyze(text, self.language):
                 weighted[term] += weight
                 length += weight
-            self.vocabulary.update(fold(w) for w in words(text))
+            self.vocabulary.update(fold(w) for w in tokens(text))
         self.lengths.append(length)
         for term, frequency in weighted.items():
             self.postings.setdefault(term, []).append((position, frequency))
@@ -126,23 +98,30 @@ class LanguageIndex:
         return found
 
     def score(self, query: str, *, prefix: bool) -> dict[int, float]:
-        """BM25 score per document position for `query` analysed in this index's language."""
-        terms = analyze(query, self.language)
-        if prefix and terms:
-            last_word = fold(words(query)[-1]) if words(query) else ""
+        """BM25 score per document position for `query` analysed in this index's language;
+        each query word counts once, by its best-matching variant."""
+        groups = query_terms(query, self.language)
+        if prefix and groups:
+            typed = tokens(query)
+            last_word = fold(typed[-1]) if typed else ""
             expansions = self.expand_prefix(last_word) if len(last_word) >= 3 else []
-            terms = terms[:-1] + sorted({terms[-1], *expansions})
+            groups = [*groups[:-1], tuple(sorted({*groups[-1], *expansions}))]
         total = len(self.documents)
         average = self.average_length
         scores: dict[int, float] = defaultdict(float)
-        for term in set(terms):
-            postings = self.postings.get(term)
-            if not postings:
-                continue
-            idf = math.log(1 + (total - len(postings) + 0.5) / (len(postings) + 0.5))
-            for position, frequency in postings:
-                norm = K1 * (1 - B + B * self.lengths[position] / average)
-                scores[position] += idf * frequency * (K1 + 1) / (frequency + norm)
+        for group in dict.fromkeys(groups):
+            best: dict[int, float] = {}
+            for term in group:
+                postings = self.postings.get(term)
+                if not postings:
+                    continue
+                idf = math.log(1 + (total - len(postings) + 0.5) / (len(postings) + 0.5))
+                for position, frequency in postings:
+                    norm = K1 * (1 - B + B * self.lengths[position] / average)
+                    value = idf * frequency * (K1 + 1) / (frequency + norm)
+                    best[position] = max(best.get(position, 0.0), value)
+            for position, value in best.items():
+                scores[position] += value
         return scores
 
 

@@ -15,8 +15,10 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation as i18n
+from django.utils.encoding import iri_to_uri
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_GET, require_POST
 
 from atiende.core import ratelimit
@@ -41,11 +43,28 @@ def interface_language(language: str) -> str:
     return language if language in codes else settings.LANGUAGE_CODE
 
 
+def text_direction(code: str) -> str:
+    """ "rtl" for Arabic, Hebrew, Persian, Urdu... (Django's language list), else "ltr"."""
+    for candidate in (code, code.split("-")[0]):
+        try:
+            return "rtl" if get_language_info(candidate)["bidi"] else "ltr"
+        except KeyError:
+            continue
+    return "ltr"
+
+
 def language_name(code: str) -> str:
     try:
         return str(get_language_info(code)["name_local"]).capitalize()
     except KeyError:
         return code
+
+
+def _is_path(request: HttpRequest, path: str) -> bool:
+    """Whether the request is for `path`. `reverse()` percent-encodes a Unicode slug
+    (/articles/7-%E3%83%97...) while `request.path` is decoded (/articles/7-プ...): compared
+    as they were, a Russian, Japanese or Arabic article redirected to itself forever."""
+    return iri_to_uri(request.path) == iri_to_uri(path)
 
 
 def _check_language(language: str) -> str:
@@ -68,6 +87,7 @@ def _page(
     context |= {
         "hc_language": language,
         "hc_language_name": language_name(language),
+        "hc_direction": text_direction(language),
         "hreflang": [
             {"code": code, "url": request.build_absolute_uri(path), "name": language_name(code)}
             for code, path in sorted(alternates.items())
@@ -89,9 +109,27 @@ def _languages_alternates(make_path: Any) -> dict[str, str]:
 def choose_language(request: HttpRequest) -> HttpResponseRedirect:
     """/hc/ → the visitor's language when the help center has it, else the default."""
     available = queries.published_languages() or [queries.DEFAULT_LANGUAGE]
-    preferred = i18n.get_language_from_request(request)
-    language = preferred if preferred in available else available[0]
-    return redirect(home_path(language))
+    return redirect(home_path(preferred_language(request, available)))
+
+
+def preferred_language(request: HttpRequest, available: list[str]) -> str:
+    """The first of the visitor's languages (language cookie, then Accept-Language in order)
+    that the help center has, matching "pt-BR" to "pt" and "pt" to "pt-br"; else the first
+    available. Not limited to the interface's languages: a Portuguese help center is found
+    even though the interface speaks only English and Spanish."""
+    wanted = [request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")]
+    header = request.headers.get("Accept-Language", "")
+    wanted += [code for code, _quality in parse_accept_lang_header(header[:500])]
+    for code in (code.strip().lower().replace("_", "-") for code in wanted if code):
+        if code in available:
+            return code
+        base = code.split("-")[0]
+        if base in available:
+            return base
+        related = [other for other in available if other.split("-")[0] == base]
+        if related:
+            return related[0]
+    return available[0]
 
 
 @require_GET
@@ -110,7 +148,7 @@ def category(request: HttpRequest, language: str, pk: int, slug: str) -> HttpRes
     if not views:
         raise Http404("no such category")
     view = views[0]
-    if request.path != view.url:
+    if not _is_path(request, view.url):
         return redirect(view.url, permanent=True)
 
     def path_for(code: str) -> str:
@@ -131,7 +169,7 @@ def section(request: HttpRequest, language: str, pk: int, slug: str) -> HttpResp
     if found is None:
         raise Http404("no such section")
     category_view, section_view = found
-    if request.path != section_view.url:
+    if not _is_path(request, section_view.url):
         return redirect(section_view.url, permanent=True)
     alternates = {language: section_view.url}
     for code in queries.published_languages():
@@ -159,7 +197,7 @@ def article(request: HttpRequest, language: str, pk: int, slug: str) -> HttpResp
         raise Http404("no such article")
     translation = page.translation
     own_path = article_path(language, pk, translation.slug)
-    if not page.requested_missing and request.path != own_path:
+    if not page.requested_missing and not _is_path(request, own_path):
         return redirect(own_path, permanent=True)
     actions.record_view(translation.pk)
     alternates = {t.language: article_path(t.language, pk, t.slug) for t in page.alternates}
@@ -170,6 +208,7 @@ def article(request: HttpRequest, language: str, pk: int, slug: str) -> HttpResp
         "canonical_path": article_path(translation.language, pk, translation.slug),
         "content_language": translation.language,
         "content_language_name": language_name(translation.language),
+        "content_direction": text_direction(translation.language),
         "voted": voted,
         "feedback_url": reverse("helpcenter:feedback", kwargs={"language": language, "pk": pk}),
         **_trail(page, language),
