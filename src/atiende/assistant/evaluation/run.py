@@ -15,7 +15,7 @@ from typing import Any
 
 from atiende.assistant.evaluation.bot_eval import evaluate_bot
 from atiende.assistant.evaluation.curve import render_confusion_png, render_curve_png
-from atiende.assistant.evaluation.data import load_dataset
+from atiende.assistant.evaluation.data import Columns, load_dataset
 from atiende.assistant.evaluation.embeddings import CachingEmbedder
 from atiende.assistant.evaluation.intent_eval import evaluate_intent
 from atiende.assistant.ml.embedding import Embedder, default_embedder
@@ -56,9 +56,13 @@ def evaluate(
     progress: Callable[[str], None] = print,
     *,
     embedder: Embedder | None = None,
+    columns: Columns | None = None,
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    dataset = load_dataset(folder)
+    notes: list[str] = []
+    dataset = load_dataset(folder, columns=columns, notes=notes)
+    for note in notes:
+        progress(f"note: {note}")
     progress(
         f"dataset {dataset.name}: {len(dataset.train)} train, {len(dataset.test)} test, "
         f"{len(dataset.categories)} categories, out-of-domain sources {sorted(dataset.ood)}, "
@@ -109,6 +113,7 @@ def evaluate(
     result = {
         "dataset": dataset.name,
         "data_folder": str(folder),
+        "notes": notes,
         "command": f'make eval DATA="{folder}"',
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},

@@ -4,6 +4,7 @@ cross-lingual figures on a labelled dataset; JSON and PNGs under bench/results/.
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--data",
             default=os.environ.get("ATIENDE_EVAL_DATA", DEFAULT_DATA),
-            help="folder with train.csv, test.csv and optional ood.txt, test_<lang>.csv, "
-            "sensitive.txt (default: $ATIENDE_EVAL_DATA or ../shared/data/banking77)",
+            help="folder with train and test files (.csv, .tsv, .jsonl, .json) or one data file "
+            "with a split column, and optional ood.txt, test_<lang>.csv, sensitive.txt "
+            "(default: $ATIENDE_EVAL_DATA or ../shared/data/banking77)",
+        )
+        parser.add_argument(
+            "--text-column", default=None, help="the column (or JSON key) holding the text"
+        )
+        parser.add_argument(
+            "--label-column", default=None, help="the column (or JSON key) holding the category"
         )
         parser.add_argument(
             "--output",
@@ -31,13 +39,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from atiende.assistant.evaluation.data import Columns
         from atiende.assistant.evaluation.run import evaluate
 
         folder = Path(options["data"]).expanduser()
-        if not (folder / "train.csv").is_file() or not (folder / "test.csv").is_file():
-            raise CommandError(
-                f"{folder} needs train.csv and test.csv (a text and a category column)"
-            )
+        columns = Columns(text=options["text_column"], label=options["label_column"])
         output = Path(options["output"] or settings.PROJECT_DIR / "bench" / "results")
 
         def progress(line: str) -> None:
@@ -45,8 +51,8 @@ class Command(BaseCommand):
             self.stdout.flush()
 
         try:
-            result = evaluate(folder, output, progress)
-        except (ValueError, FileNotFoundError) as exc:
+            result = evaluate(folder, output, progress, columns=columns)
+        except (ValueError, OSError, csv.Error) as exc:
             raise CommandError(str(exc)) from exc
         intent, bot = result["intent"], result["answer_bot"]
         self.stdout.write(
