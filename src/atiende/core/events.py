@@ -15,6 +15,7 @@ from django.db import transaction
 
 from atiende.core import hooks, rawsql
 from atiende.core.models import Event
+from atiende.realtime import fanout
 
 if TYPE_CHECKING:
     from atiende.conversations.models import Conversation
@@ -198,6 +199,10 @@ Sends = list[tuple[list[str], dict[str, Any]]]
 
 
 async def _send_all(layer: Any, messages: Sends) -> None:
+    if fanout.batches_for(layer):
+        # Redis: the whole batch in two round trips per host instead of four per group.
+        await fanout.send_batch(layer, messages)
+        return
     for groups, message in messages:
         for group in groups:
             try:

@@ -1,0 +1,142 @@
+"""Many channel-layer group sends in a few round trips to Redis.
+
+`channels_redis`' `group_send` makes four round trips per group (trim the group's members, read
+them, trim each member's queue, a Lua script that adds the message), each awaited in turn on
+the server's event loop: a chat round trip publishes about eight group messages, so about thirty
+round trips, and under load the Redis client's Python code was a quarter of the loop's CPU
+(py-spy, 300 visitors). `send_batch` sends a batch of (groups, message) in one pipeline per
+Redis host that reads every group's members, then one Lua script per host that trims, checks
+the capacity of and adds to every queue: two round trips per host for the whole batch.
+
+What each member receives is what `group_send` would have sent (the same message, the same
+per-key `__asgi_channel__` list, the same serializer, capacity and expiry). Each message is
+added with a score above the previous one's in this process, so one process's messages reach
+each queue in the order they were published (`group_send` takes `time.time()` per call). Other
+layers (the in-memory one, a Redis layer subclass) go through their own `group_send`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+Sends = list[tuple[list[str], dict[str, Any]]]
+
+# KEYS: the queues; ARGV: n messages, n capacities, n scores, then the expiry cut-off and the
+# expiry. Each queue is trimmed of expired messages before its capacity is checked (as
+# `group_send`'s pipeline does before its script).
+ADD_ALL = """
+local n = #KEYS
+local cutoff = ARGV[3 * n + 1]
+local expiry = ARGV[3 * n + 2]
+local over = 0
+for i = 1, n do
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], 0, cutoff)
+    if redis.call('ZCOUNT', KEYS[i], '-inf', '+inf') < tonumber(ARGV[n + i]) then
+        redis.call('ZADD', KEYS[i], ARGV[2 * n + i], ARGV[i])
+        redis.call('EXPIRE', KEYS[i], expiry)
+    else
+        over = over + 1
+    end
+end
+return over
+"""
+
+
+def batches_for(layer: Any) -> bool:
+    """Whether `send_batch` knows this layer (exactly channels_redis' RedisChannelLayer)."""
+    try:
+        from channels_redis.core import RedisChannelLayer
+    except ImportError:  # pragma: no cover - channels_redis is a dependency
+        return False
+    return type(layer) is RedisChannelLayer
+
+
+class _Scores:
+    """Strictly increasing scores (seconds) for the messages this process adds."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    def next(self) -> float:
+        now = time.time()
+        # 1 µs apart: a double near 1.8e9 resolves 0.24 µs; Redis keeps the double as sent.
+        self.last = now if now > self.last + 1e-6 else self.last + 1e-6
+        return self.last
+
+
+_scores = _Scores()
+# One batch at a time per loop: a later batch never overtakes an earlier one.
+_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+
+
+def _lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _locks.get(loop)
+    if lock is None:
+        for old in [each for each in _locks if each.is_closed()]:
+            del _locks[old]
+        lock = _locks[loop] = asyncio.Lock()
+    return lock
+
+
+async def send_batch(layer: Any, messages: Sends) -> None:
+    """Send every message to each of its groups (a RedisChannelLayer: `batches_for`)."""
+    async with _lock():
+        members = await _members(layer, [g for groups, _ in messages for g in groups])
+        queues: dict[int, list[tuple[bytes, bytes, int, float]]] = {}
+        for groups, message in messages:
+            for group in groups:
+                names = members.get(group)
+                if not names:
+                    continue
+                by_index, payloads, capacities = layer._map_channel_keys_to_connection(
+                    names, message
+                )
+                score = _scores.next()
+                for index, keys in by_index.items():
+                    queue = queues.setdefault(index, [])
+                    for key in keys:
+                        queue.append((key, payloads[key], capacities[key], score))
+        cutoff = int(time.time()) - int(layer.expiry)
+        for index, queue in queues.items():
+            keys = [key for key, _, _, _ in queue]
+            args: list[Any] = [payload for _, payload, _, _ in queue]
+            args += [capacity for _, _, capacity, _ in queue]
+            args += [repr(score) for _, _, _, score in queue]
+            args += [cutoff, int(layer.expiry)]
+            try:
+                over = await layer.connection(index).eval(ADD_ALL, len(keys), *keys, *args)
+            except Exception:
+                logger.exception("could not publish %d group messages", len(keys))
+                continue
+            if over:
+                logger.info("%s of %s channel queues over capacity", over, len(keys))
+
+
+async def _members(layer: Any, groups: list[str]) -> dict[str, list[str]]:
+    """Each group's channels, expired memberships trimmed first: one pipeline per host."""
+    by_index: dict[int, list[str]] = {}
+    for group in dict.fromkeys(groups):
+        assert layer.require_valid_group_name(group), "Group name not valid"
+        by_index.setdefault(layer.consistent_hash(group), []).append(group)
+    found: dict[str, list[str]] = {}
+    oldest = int(time.time()) - layer.group_expiry
+    for index, names in by_index.items():
+        pipe = layer.connection(index).pipeline(transaction=False)
+        for name in names:
+            key = layer._group_key(name)
+            pipe.zremrangebyscore(key, min=0, max=oldest)
+            pipe.zrange(key, 0, -1)
+        try:
+            replies = await pipe.execute()
+        except Exception:
+            logger.exception("could not read the members of %d groups", len(names))
+            continue
+        for name, channels in zip(names, replies[1::2], strict=True):
+            found[name] = [channel.decode("utf8") for channel in channels]
+    return found
