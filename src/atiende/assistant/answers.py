@@ -50,9 +50,24 @@ def language_name(code: str) -> str:
         return code
 
 
-def extractive(article: ArticleDocument, language: str) -> str:
-    """The article's steps (or its opening) and its link, in `language`."""
-    with translation.override(language):
+def interface_language(*candidates: str | None) -> str:
+    """The first of `candidates` (the customer's detected language, the conversation's, the
+    inbox's) that atiende's own sentences exist in (`settings.LANGUAGES`, "pt-br" read as
+    "pt"), else the default. A Catalan question in a Spanish inbox gets the bot's sentences in
+    Spanish, not in English; the article itself is still chosen in the customer's language."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    for candidate in candidates:
+        code = (candidate or "").strip().lower().replace("_", "-")
+        for option in (code, code.split("-")[0]):
+            if option in codes:
+                return option
+    return str(settings.LANGUAGE_CODE)
+
+
+def extractive(article: ArticleDocument, language: str, interface: str | None = None) -> str:
+    """The article's steps (or its opening) and its link for a customer writing in `language`;
+    our own sentences in `interface` (default: `language` when we have it, else ours)."""
+    with translation.override(interface or interface_language(language)):
         lines = [_("This article should help: %(title)s") % {"title": article.title}]
         if article.language != language:
             lines.append(
@@ -73,12 +88,17 @@ def extractive(article: ArticleDocument, language: str) -> str:
 
 
 def generated(
-    question: str, language: str, articles: list[ArticleDocument], fallback: ArticleDocument
+    question: str,
+    language: str,
+    articles: list[ArticleDocument],
+    fallback: ArticleDocument,
+    interface: str | None = None,
 ) -> Answer:
     """A generated answer when configured and it works; the extractive answer otherwise."""
+    interface = interface or interface_language(language)
     config = llm_config()
     if config is None or not articles:
-        return Answer(extractive(fallback, language), generated=False)
+        return Answer(extractive(fallback, language, interface), generated=False)
     passages = [
         Passage(
             key=f"{article.article_id}:{article.language}",
@@ -100,7 +120,7 @@ def generated(
         )
     except GenerationError as exc:
         logger.warning("generative answer failed, answering from the article: %s", exc)
-        return Answer(extractive(fallback, language), generated=False)
+        return Answer(extractive(fallback, language, interface), generated=False)
     text = result.text.strip()
     # The [n] citations point at these, numbered as the passages were given.
     sources = [
@@ -110,7 +130,7 @@ def generated(
     ]
     text = "\n".join([text, "", *sources])
     if fallback.language != language:
-        with translation.override(language):
+        with translation.override(interface):
             notice = _("This article is only available in %(language)s.") % {
                 "language": language_name(fallback.language)
             }
@@ -120,7 +140,7 @@ def generated(
 
 def feedback_prompt(language: str, links: dict[str, str] | None) -> str:
     """What the customer can answer; with links for channels without buttons."""
-    with translation.override(language):
+    with translation.override(interface_language(language)):
         if not links:
             return _("Did that solve it? Answer “that solved it”, or “I need a person”.")
         return "\n".join(

@@ -21,7 +21,13 @@ from typing import Any
 from django.db import DatabaseError, transaction
 
 from atiende.assistant import actions
-from atiende.assistant.answers import Answer, extractive, feedback_prompt, generated
+from atiende.assistant.answers import (
+    Answer,
+    extractive,
+    feedback_prompt,
+    generated,
+    interface_language,
+)
 from atiende.assistant.config import BotConfig, bot_config
 from atiende.assistant.knowledge import Knowledge, current_knowledge, decide
 from atiende.assistant.ml.language import detect_language
@@ -195,8 +201,9 @@ def respond(situation: Situation) -> None:
         return
     chosen = knowledge.translation(article.article_id, language) or article
     grounding = _grounding(knowledge, decision.candidates, language, chosen)
-    reply = generated(question, language, grounding, chosen)
-    _answer(situation, chosen, language, reply, float(decision.confidence))
+    speaks = interface_language(language, conversation.language, conversation.inbox.language)
+    reply = generated(question, language, grounding, chosen, speaks)
+    _answer(situation, chosen, language, reply, float(decision.confidence), speaks)
 
 
 def _sensitive_category(conversation: Conversation) -> str | None:
@@ -273,6 +280,7 @@ def _answer(
     language: str,
     reply: Answer,
     confidence: float,
+    interface: str,
 ) -> None:
     conversation = situation.conversation
     with transaction.atomic():
@@ -287,7 +295,7 @@ def _answer(
         )
         buttons = conversation.inbox.channel in BUTTON_CHANNELS
         links = None if buttons else actions.reply_links(turn)
-        text = f"{reply.text}\n\n{feedback_prompt(language, links)}"
+        text = f"{reply.text}\n\n{feedback_prompt(interface, links)}"
         message = actions.send_bot_reply(conversation, text=text)
         turn.reply = message
         turn.save(update_fields=["reply"])

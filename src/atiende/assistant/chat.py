@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from atiende.assistant import actions
+from atiende.assistant.answers import interface_language
 from atiende.assistant.models import BotState, BotStatus, BotTurn, Outcome, ReplyChoice
 from atiende.chat.extensions import register_action_handler, register_message_actions
 from atiende.conversations.models import Conversation, Direction, Message
@@ -25,7 +26,10 @@ def message_actions(message: Message) -> list[dict[str, str]]:
     state = BotState.objects.filter(conversation_id=message.conversation_id).first()
     if state is not None and state.status != BotStatus.ACTIVE:
         return []
-    with translation.override(turn.language or None):
+    conversation = message.conversation
+    with translation.override(
+        interface_language(turn.language, conversation.language, conversation.inbox.language)
+    ):
         return [
             {"id": SOLVED, "label": _("That solved it")},
             {"id": PERSON, "label": _("I need a person")},

@@ -10,6 +10,7 @@ from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
 from atiende.assistant.actions import token_for, use_reply_token
+from atiende.assistant.answers import interface_language
 from atiende.assistant.models import ReplyChoice
 
 
@@ -18,8 +19,12 @@ def reply_link(request: HttpRequest, token: str) -> HttpResponse:
     found = token_for(token[:200])
     if found is None or found.used_at is not None:
         return render(request, "assistant/reply_link.html", {"state": "invalid"}, status=404)
-    language = found.turn.language or found.turn.conversation.language
-    with translation.override(language or translation.get_language()):
+    conversation = found.turn.conversation
+    # The customer's language when atiende speaks it, else the conversation's or the inbox's.
+    language = interface_language(
+        found.turn.language, conversation.language, conversation.inbox.language
+    )
+    with translation.override(language):
         if request.method == "GET":
             context = {"state": "confirm", "choice": found.choice, "solved": ReplyChoice.SOLVED}
             return render(request, "assistant/reply_link.html", context)
