@@ -3,7 +3,12 @@ as the other sources; importing again stores nothing new."""
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import mailbox
+import tarfile
+import zipfile
 from io import StringIO
 from pathlib import Path
 
@@ -11,7 +16,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from atiende.conversations.models import Conversation, Message
+from atiende.mail.management.commands.import_mail import messages
 from atiende.mail.models import RawEmail, RawStatus
+from atiende.mail.parse import parse_email
 from tests.factories import Factory
 from tests.mail.mailkit import email_inbox, mail
 
@@ -94,3 +101,111 @@ def test_clear_errors_for_a_wrong_inbox_or_path(factory: Factory, tmp_path: Path
         run(str(tmp_path / "missing.mbox"), "--inbox", str(inbox.pk))
     with pytest.raises(CommandError, match="no email inbox 999"):
         run(str(tmp_path), "--inbox", "999")
+
+
+UNSEEN = Path(__file__).resolve().parent / "data_unseen" / "import"
+
+
+def bodies(path: Path) -> list[bytes]:
+    return [raw for _, raw in messages(path)]
+
+
+@pytest.mark.parametrize("name", ["archive.mboxrd", "archive-crlf.mbox"])
+def test_mboxrd_mboxo_and_crlf_split_only_at_real_separators(name: str) -> None:
+    found = bodies(UNSEEN / name)
+    newline = b"\r\n" if name.endswith("crlf.mbox") else b"\n"
+    # Three messages: a "From " inside a paragraph, or after a blank line without a date, is
+    # text (Python's mailbox cut there and made five, two of them empty).
+    assert len(found) == 3
+    assert [parse_email(raw).message_id for raw in found] == [
+        "imp1@example.org",
+        "imp2@example.net",
+        "imp3@example.org",
+    ]
+    first = found[0]
+    assert newline.join([b"Hello,", b"From what I see the order did not ship."]) in first
+    assert b"\n>From the tracking page: nothing." in first  # mboxrd: one ">" less
+    assert b"From here on I am waiting." + newline in first
+    assert b"From my side, all good: please refund." in found[1]
+    assert not first.endswith(newline * 2)
+
+
+def test_compressed_mbox_and_message_are_read(factory: Factory, tmp_path: Path) -> None:
+    inbox = email_inbox(factory)
+    data = (UNSEEN / "archive.mboxrd").read_bytes()
+    (tmp_path / "archive.mbox.gz").write_bytes(gzip.compress(data))
+    (tmp_path / "one.eml.bz2").write_bytes(
+        bz2.compress(mail("zoe@example.org", subject="Compressed", message_id="<z1@example.org>"))
+    )
+    (tmp_path / "two.eml.xz").write_bytes(
+        lzma.compress(mail("max@example.org", subject="xz", message_id="<x2@example.org>"))
+    )
+
+    output = run(str(tmp_path), "--process")
+
+    assert "read 5 message(s)" in output
+    assert "Processed 5" in output
+    assert RawEmail.objects.filter(inbox=inbox, status=RawStatus.PROCESSED).count() == 5
+    assert set(Message.objects.values_list("conversation__subject", flat=True)) >= {
+        "Order 1042 not shipped",
+        "Compressed",
+        "xz",
+    }
+
+
+def test_maildir_shapes(factory: Factory, tmp_path: Path) -> None:
+    email_inbox(factory)
+    full = tmp_path / "Maildir"
+    for folder in ("cur", "new", "tmp", ".Sent/cur", ".Sent/new", ".Sent/tmp"):
+        (full / folder).mkdir(parents=True)
+    (full / "new" / "1765100000.M1P1.host").write_bytes(mail("a@example.org", message_id="<m1@x>"))
+    (full / "cur" / "1765000000.M2P2.host:2,S").write_bytes(
+        mail("b@example.org", message_id="<m2@x>")
+    )
+    (full / "tmp" / "1765200000.M3P3.host").write_bytes(b"half written")
+    (full / ".Sent" / "cur" / "1765.M4.host:2,S").write_bytes(mail("c@x.org", message_id="<m3@x>"))
+    (full / "dovecot-uidlist").write_text("3 V1765000000 N3\n")
+    (full / "dovecot.index.log").write_bytes(b"\x01\x02binary index")
+    # An archive tool dropped the empty tmp/ and new/: still a Maildir, index files ignored.
+    partial = tmp_path / "Exported"
+    (partial / "cur").mkdir(parents=True)
+    (partial / "cur" / "1765300000.M5P5.host:2,RS").write_bytes(
+        mail("d@x.org", message_id="<m5@x>")
+    )
+    (partial / "dovecot-uidlist").write_text("1 V1 N1\n")
+
+    output = run(str(full), str(partial), "--process")
+
+    assert "Maildir subfolders not imported (name them to import them): .Sent" in output
+    assert "read 3 message(s)" in output
+    assert "Processed 3" in output
+    assert RawEmail.objects.filter(status=RawStatus.QUARANTINED).count() == 0
+
+    sent = run(str(full / ".Sent"), "--process")
+    assert "read 1 message(s)" in sent
+
+
+def test_archives_are_refused_clearly_and_empty_files_skipped(
+    factory: Factory, tmp_path: Path
+) -> None:
+    email_inbox(factory)
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("one.eml", mail("a@example.org"))
+    with pytest.raises(CommandError, match="a zip archive: extract it first"):
+        run(str(archive))
+    tarred = tmp_path / "export.tar.gz"
+    with tarfile.open(tarred, "w:gz") as bundle:
+        bundle.add(UNSEEN / "archive.mboxrd", arcname="archive.mboxrd")
+    with pytest.raises(CommandError, match="a tar archive: extract it first"):
+        run(str(tarred))
+    folder = tmp_path / "mails"
+    folder.mkdir()
+    (folder / "empty.eml").write_bytes(b"")
+    (folder / "one.eml").write_bytes(mail("b@example.org", message_id="<b1@example.org>"))
+
+    output = run(str(folder))
+
+    assert "empty, skipped 1" in output
+    assert "stored 1" in output
+    assert RawEmail.objects.count() == 1

@@ -9,15 +9,27 @@ message that also came by another path is recognised as a duplicate by its Messa
 
 Progress is printed as it goes; `--process` also runs the processing here and reports what
 became of the messages (processed, duplicate, quarantined ...).
+
+Shapes read: mbox in its mboxo and mboxrd flavours (a message starts at a "From " line that
+opens the file or follows a blank line and carries a date, so an unescaped "From " inside a
+paragraph stays in its message; ">From " lines lose one ">"), LF or CRLF line ends, mbox files
+and single messages compressed with gzip, bzip2 or xz, Maildirs (cur/ and new/, even without an
+empty tmp/ that an archive tool dropped; the server's index files are not mail; Maildir++
+subfolders such as .Sent are named, not imported). Zip and tar archives are refused with a
+clear message; empty files are skipped.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import hashlib
-import mailbox
+import lzma
+import re
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from io import BufferedIOBase
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +43,38 @@ from atiende.mail.models import RawEmail, RawStatus
 PROGRESS_SECONDS = 2.0
 
 
+_OPENERS: dict[bytes, Callable[[Path], BufferedIOBase]] = {
+    b"\x1f\x8b": gzip.GzipFile,
+    b"BZh": bz2.BZ2File,
+    b"\xfd7zXZ\x00": lzma.LZMAFile,
+}
+_REFUSED = {b"PK\x03\x04": "a zip archive", b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive"}
+# "From sender@example.com Mon Dec  7 10:00:00 2026": the separator carries a weekday, a month
+# and a time (some writers put a time zone or nothing but "-" for the sender).
+_FROM_LINE = re.compile(
+    rb"^From \S*\s+.*\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b.*\b\d{1,2}:\d{2}", re.IGNORECASE
+)
+_ESCAPED_FROM = re.compile(rb"^>+From ")
+_NOT_MAIL = frozenset({".msf", ".dat", ".db", ".sqlite", ".index", ".log"})
+
+
+class Unreadable(Exception):
+    """A path that is not mail in a shape this command reads (with the reason)."""
+
+
 def _is_maildir(path: Path) -> bool:
-    return all((path / part).is_dir() for part in ("cur", "new", "tmp"))
+    return (path / "cur").is_dir() or (path / "new").is_dir()
 
 
-def _is_mbox(path: Path) -> bool:
+def _open(path: Path) -> BufferedIOBase:
+    """The file, decompressed on the fly when gzip, bzip2 or xz; zip and 7-Zip refused."""
     with path.open("rb") as handle:
-        return handle.read(5) == b"From "
+        head = handle.read(8)
+    for magic, reason in _REFUSED.items():
+        if head.startswith(magic):
+            raise Unreadable(f"{reason}: extract it first and import the folder")
+    opener = next((item for magic, item in _OPENERS.items() if head.startswith(magic)), None)
+    return opener(path) if opener is not None else path.open("rb")
 
 
 def _files(folder: Path, pattern: str) -> list[Path]:
@@ -46,30 +83,84 @@ def _files(folder: Path, pattern: str) -> list[Path]:
         for path in folder.rglob(pattern)
         if path.is_file()
         and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        and path.suffix.lower() not in _NOT_MAIL
+    )
+
+
+def _mbox(handle: Iterable[bytes]) -> Iterator[bytes]:
+    """The messages of an mbox (mboxo or mboxrd, LF or CRLF), without their "From " lines."""
+    current: list[bytes] = []
+    previous_blank = True
+    started = False
+    for line in handle:
+        if previous_blank and line.startswith(b"From ") and _FROM_LINE.match(line):
+            if started:
+                yield _message(current)
+            current, started, previous_blank = [], True, False
+            continue
+        previous_blank = not line.strip()
+        if _ESCAPED_FROM.match(line):
+            line = line[1:]
+        current.append(line)
+    if started:
+        yield _message(current)
+
+
+def _message(lines: list[bytes]) -> bytes:
+    """One message's bytes: the blank line mbox writers put before the next "From " removed."""
+    if lines and not lines[-1].strip():
+        lines = lines[:-1]
+    return b"".join(lines)
+
+
+def maildir_subfolders(path: Path) -> list[str]:
+    """The Maildir++ subfolders (.Sent, .Trash ...) of a Maildir, which are not imported."""
+    return sorted(
+        child.name
+        for child in path.iterdir()
+        if child.name.startswith(".") and child.is_dir() and _is_maildir(child)
     )
 
 
 def messages(path: Path, pattern: str = "*") -> Iterator[tuple[str, bytes]]:
     """(where, raw bytes) of every message under `path`, in a stable order; in a plain folder
-    only the files whose name matches `pattern`."""
+    only the files whose name matches `pattern`. Raises Unreadable for archives."""
     if path.is_dir():
         if _is_maildir(path):
-            box = mailbox.Maildir(path, factory=None, create=False)
-            for key in sorted(box.keys()):
-                yield f"{path}:{key}", box.get_bytes(key)
+            for folder in ("new", "cur"):
+                if (path / folder).is_dir():
+                    for file in _files(path / folder, "*"):
+                        yield f"{path}:{folder}/{file.name}", file.read_bytes()
             return
         for file in _files(path, pattern):
             yield from messages(file)
         return
-    if _is_mbox(path):
-        mbox = mailbox.mbox(path, factory=None, create=False)
-        try:
-            for index, key in enumerate(mbox.iterkeys()):
-                yield f"{path}#{index + 1}", mbox.get_bytes(key)
-        finally:
-            mbox.close()
-        return
-    yield str(path), path.read_bytes()
+    with _open(path) as handle:
+        head = handle.read(5)
+        if head == b"From ":
+            yield from (
+                (f"{path}#{index + 1}", raw)
+                for index, raw in enumerate(_mbox(_Prefixed(head, handle)))
+            )
+            return
+        data = head + handle.read()
+        if data[257:262] == b"ustar":
+            raise Unreadable("a tar archive: extract it first and import the folder")
+        yield str(path), data
+
+
+class _Prefixed:
+    """The lines of a stream whose first bytes were already read."""
+
+    def __init__(self, head: bytes, handle: BufferedIOBase) -> None:
+        self.head = head
+        self.handle = handle
+
+    def __iter__(self) -> Iterator[bytes]:
+        first = self.head + self.handle.readline()
+        if first:
+            yield first
+        yield from self.handle
 
 
 class Command(BaseCommand):
@@ -103,7 +194,16 @@ class Command(BaseCommand):
         counts: Counter[str] = Counter()
         ids: dict[int, None] = {}
         started = last = time.monotonic()
+        for path in paths:
+            if path.is_dir() and _is_maildir(path) and maildir_subfolders(path):
+                self.stdout.write(
+                    f"{path}: Maildir subfolders not imported (name them to import them): "
+                    + ", ".join(maildir_subfolders(path))
+                )
         for where, raw in self._each(paths, limit, options["glob"]):
+            if not raw.strip():
+                counts["empty, skipped"] += 1
+                continue
             key = f"import:{hashlib.sha256(raw).hexdigest()}"
             known = RawEmail.objects.filter(inbox=inbox, source_key=key).exists()
             try:
@@ -134,7 +234,7 @@ class Command(BaseCommand):
                     count += 1
                     if limit and count >= limit:
                         return
-            except (OSError, mailbox.Error) as exc:
+            except (OSError, EOFError, lzma.LZMAError, Unreadable) as exc:
                 raise CommandError(f"{path}: cannot be read: {exc}") from exc
 
     def _inbox(self, inbox_id: int | None) -> Inbox:
