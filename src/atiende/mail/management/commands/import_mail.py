@@ -49,10 +49,12 @@ _OPENERS: dict[bytes, Callable[[Path], BufferedIOBase]] = {
     b"\xfd7zXZ\x00": lzma.LZMAFile,
 }
 _REFUSED = {b"PK\x03\x04": "a zip archive", b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive"}
-# "From sender@example.com Mon Dec  7 10:00:00 2026": the separator carries a weekday, a month
-# and a time (some writers put a time zone or nothing but "-" for the sender).
+# "From sender@example.com Mon Dec  7 10:00:00 2026": the separator carries a weekday and a
+# time (some writers add a time zone, or put "-" for the sender), or an ISO date and time.
 _FROM_LINE = re.compile(
-    rb"^From \S*\s+.*\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b.*\b\d{1,2}:\d{2}", re.IGNORECASE
+    rb"^From \S*\s+(.*\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b.*\b\d{1,2}:\d{2}"
+    rb"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d)",
+    re.IGNORECASE,
 )
 _ESCAPED_FROM = re.compile(rb"^>+From ")
 _NOT_MAIL = frozenset({".msf", ".dat", ".db", ".sqlite", ".index", ".log"})
