@@ -10,12 +10,10 @@ own articles is the strongest signal we have.
 from __future__ import annotations
 
 import importlib
-import re
-import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from functools import cache
 
-WORD = re.compile(r"\w+", re.UNICODE)
+from atiende.assistant.ml.text import fold, tokens
 
 _STOPWORD_TEXT = {
     "en": """a an and are as at be but by can do does for from has have how i if in is it my of
@@ -55,13 +53,9 @@ def _external_detector() -> Detector | None:
 
 
 def words(text: str) -> list[str]:
-    return WORD.findall(text.lower())
-
-
-def fold(word: str) -> str:
-    """The word without accents (búsqueda → busqueda): queries are often typed without them."""
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """The query's tokens as the index cuts them (Japanese or Chinese as character bigrams),
+    so they can be looked up in a language's article vocabulary."""
+    return tokens(text)
 
 
 def detect_language(
