@@ -254,3 +254,20 @@ def test_make_eval_runs_on_a_portuguese_json_lines_file_with_a_split_column(
     assert result["answer_bot"]["article_language"] == "pt"
     assert result["answer_bot"]["out_of_domain"]["sources"]["test-unseen-categories"]
     assert (tmp_path / "eval-suporte-curve.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_make_eval_says_when_it_cannot_calibrate(tmp_path: Path) -> None:
+    # One example per category: nothing can be held back to calibrate the bot's threshold.
+    train = [("text", "label")] + [(texts[0], label) for label, texts in PT.items()]
+    test = [("text", "label")] + [(texts[1], label) for label, texts in PT.items()]
+    _csv(tmp_path / "train.csv", train)
+    _csv(tmp_path / "test.csv", test)
+    out = StringIO()
+
+    call_command(
+        "evaluate_assistant", "--data", str(tmp_path), "--output", str(tmp_path), stdout=out
+    )
+
+    assert "bot: NOT calibrated" in out.getvalue()
+    result = json.loads((tmp_path / f"eval-{tmp_path.name}.json").read_text(encoding="utf-8"))
+    assert result["answer_bot"]["calibrated"] is False

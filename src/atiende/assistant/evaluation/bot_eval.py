@@ -129,6 +129,11 @@ def evaluate_bot(
         f"bot: threshold {policy.threshold:.3f}, gate {policy.gate:.3f} "
         f"(held-out coverage {policy.stats.get('heldout_coverage', 0):.1%})"
     )
+    if not held:
+        progress(
+            "bot: NOT calibrated: no category has two training examples to hold one back, so "
+            "the default threshold is used and the precision below may miss the target"
+        )
 
     ranked_test = [retriever.candidates(text, limit=5) for text, _ in dataset.test]
     scored_test, test_figures = _scored(policy, ranked_test, [c for _, c in dataset.test])
@@ -187,6 +192,7 @@ def evaluate_bot(
         "article_language": language,
         "build_examples": len(kept),
         "heldout_examples": len(held),
+        "calibrated": bool(held),
         "target_precision": target_precision,
         "policy": policy.to_dict(),
         "test": test_figures,
