@@ -136,22 +136,30 @@ def source_key(folder: str, uidvalidity: int, uid: int) -> str:
 
 
 def sync_folder(
-    inbox: Inbox, client: IMAPClient | None = None, *, ingest: Ingest | None = None
+    inbox: Inbox,
+    client: IMAPClient | None = None,
+    *,
+    ingest: Ingest | None = None,
+    process: bool = False,
 ) -> SyncResult:
     """Backfill everything above the last committed UID; see the module docstring.
 
     `client` reuses a connection (the IDLE loop); `ingest` defaults to `pipeline.ingest`.
+    `process`: each fetch's messages are processed here once acknowledged
+    (`pipeline.process_now`), their tasks left as the fallback; otherwise a worker does it.
     """
     settings = folder_settings(inbox)
     if settings is None:
         raise ImapError(f"inbox {inbox.pk} has no IMAP configuration")
     if client is None:
         with session(settings) as own:
-            return _sync(inbox, settings, own, ingest or pipeline.ingest)
-    return _sync(inbox, settings, client, ingest or pipeline.ingest)
+            return _sync(inbox, settings, own, ingest or pipeline.ingest, process)
+    return _sync(inbox, settings, client, ingest or pipeline.ingest, process)
 
 
-def _sync(inbox: Inbox, settings: FolderSettings, client: IMAPClient, ingest: Ingest) -> SyncResult:
+def _sync(
+    inbox: Inbox, settings: FolderSettings, client: IMAPClient, ingest: Ingest, process: bool
+) -> SyncResult:
     state, _ = ImapFolderState.objects.get_or_create(inbox=inbox, folder=settings.folder)
     selected = client.select_folder(settings.folder)
     uidvalidity = int(selected[b"UIDVALIDITY"])
@@ -178,7 +186,7 @@ def _sync(inbox: Inbox, settings: FolderSettings, client: IMAPClient, ingest: In
     for start in range(0, len(uids), settings.batch):
         batch = uids[start : start + settings.batch]
         done, batch_result, batch_errors = _sync_batch(
-            inbox, settings, client, uidvalidity, batch, ingest
+            inbox, settings, client, uidvalidity, batch, ingest, process
         )
         result.add(batch_result)
         errors.extend(batch_errors)
@@ -202,8 +210,36 @@ def _sync_batch(
     uidvalidity: int,
     batch: list[int],
     ingest: Ingest,
+    process: bool = False,
 ) -> tuple[set[int], SyncResult, list[str]]:
     """Store and acknowledge one batch; returns the UIDs that are done (stored or gone)."""
+    fresh: list[int] = []  # raw emails stored by this batch, to process here (`process`)
+    try:
+        return _store_batch(inbox, settings, client, uidvalidity, batch, ingest, process, fresh)
+    finally:
+        if fresh:
+            _process_fresh(inbox, fresh)
+
+
+def _process_fresh(inbox: Inbox, raw_ids: list[int]) -> None:
+    """Process what this fetch stored and acknowledged; what fails here is left to the tasks
+    (they wait `pipeline.FETCHER_GRACE_SECONDS`, then a worker takes them)."""
+    try:
+        pipeline.process_now(raw_ids)
+    except Exception:
+        logger.exception("inbox %s: processing %d fetched messages failed", inbox.pk, len(raw_ids))
+
+
+def _store_batch(
+    inbox: Inbox,
+    settings: FolderSettings,
+    client: IMAPClient,
+    uidvalidity: int,
+    batch: list[int],
+    ingest: Ingest,
+    process: bool,
+    fresh: list[int],
+) -> tuple[set[int], SyncResult, list[str]]:
     result = SyncResult()
     errors: list[str] = []
     keys = {uid: source_key(settings.folder, uidvalidity, uid) for uid in batch}
@@ -249,8 +285,10 @@ def _sync_batch(
                 continue
             result.fetched += 1
             ready.append((uid, bytes(raw)))
-        outcomes = _ingest_all(inbox, ready, keys, ingest)
+        outcomes = _ingest_all(inbox, ready, keys, ingest, process)
         for (uid, _raw), outcome in zip(ready, outcomes, strict=True):
+            if process and isinstance(outcome, RawEmail) and outcome.attempts == 0:
+                fresh.append(outcome.pk)
             if isinstance(outcome, Exception):
                 logger.warning("inbox %s UID %s: ingestion failed: %s", inbox.pk, uid, outcome)
                 errors.append(f"UID {uid}: ingestion failed: {type(outcome).__name__}: {outcome}")
@@ -270,12 +308,22 @@ def _sync_batch(
 
 
 def _ingest_all(
-    inbox: Inbox, ready: list[tuple[int, bytes]], keys: dict[int, str], ingest: Ingest
+    inbox: Inbox,
+    ready: list[tuple[int, bytes]],
+    keys: dict[int, str],
+    ingest: Ingest,
+    process: bool = False,
 ) -> list[RawEmail | Exception]:
     """Store the fetched messages (none of them stored before): with the pipeline's
-    `ingest_many`, one commit for all of them; with another `ingest`, one by one."""
+    `ingest_many`, one commit for all of them (their tasks delayed when this process goes on
+    to process them); with another `ingest`, one by one."""
     if ingest is pipeline.ingest:
-        return pipeline.ingest_many(inbox, [(raw, keys[uid]) for uid, raw in ready], source="imap")
+        return pipeline.ingest_many(
+            inbox,
+            [(raw, keys[uid]) for uid, raw in ready],
+            source="imap",
+            delay=pipeline.FETCHER_GRACE_SECONDS if process else 0,
+        )
     outcomes: list[RawEmail | Exception] = []
     for uid, raw in ready:
         try:
@@ -329,19 +377,29 @@ def _wait_for_mail(
 
 
 def run(
-    inbox: Inbox, stop: threading.Event, *, on_sync: Callable[[SyncResult], None] | None = None
+    inbox: Inbox,
+    stop: threading.Event,
+    *,
+    on_sync: Callable[[SyncResult], None] | None = None,
+    process: bool = False,
 ) -> None:
     """Follow the inbox's folder until `stop` is set: sync, wait for mail, sync again.
 
     Runs in a thread of its own: its database connections are closed when it returns.
+    `process`: see `sync_folder`.
     """
     try:
-        _run(inbox, stop, on_sync)
+        _run(inbox, stop, on_sync, process)
     finally:
         connections.close_all()
 
 
-def _run(inbox: Inbox, stop: threading.Event, on_sync: Callable[[SyncResult], None] | None) -> None:
+def _run(
+    inbox: Inbox,
+    stop: threading.Event,
+    on_sync: Callable[[SyncResult], None] | None,
+    process: bool,
+) -> None:
     backoff = 1.0
     while not stop.is_set():
         try:
@@ -352,7 +410,7 @@ def _run(inbox: Inbox, stop: threading.Event, on_sync: Callable[[SyncResult], No
             with session(settings) as client:
                 idle = bool(client.has_capability("IDLE"))
                 while not stop.is_set():
-                    result = sync_folder(inbox, client)
+                    result = sync_folder(inbox, client, process=process)
                     backoff = 1.0
                     if on_sync is not None:
                         on_sync(result)
@@ -384,10 +442,15 @@ def imap_inboxes(inbox_id: int | None = None) -> list[Inbox]:
     return [inbox for inbox in inboxes if folder_settings(inbox) is not None]
 
 
-def follow_all(stop: threading.Event, inbox_id: int | None = None) -> None:
+def follow_all(
+    stop: threading.Event, inbox_id: int | None = None, *, process: bool = False
+) -> None:
     """Follow every IMAP inbox in a thread of its own until `stop`, picking up new ones.
 
-    `fetch_mail` runs this in its own process; an embedded mode can run it in a thread.
+    `fetch_mail` runs this in its own process, processing what it fetched (`process`: no
+    worker then competes with it for SQLite's single writer while the mail flows; the
+    events' broadcasts go out from its process, as from a standalone worker's); an embedded
+    mode runs it in a thread of the server, the embedded worker processing.
     """
     threads: dict[int, threading.Thread] = {}
     while not stop.is_set():
@@ -397,7 +460,11 @@ def follow_all(stop: threading.Event, inbox_id: int | None = None) -> None:
             if running is not None and running.is_alive():
                 continue
             thread = threading.Thread(
-                target=run, args=(inbox, stop), name=f"imap-{inbox.pk}", daemon=True
+                target=run,
+                args=(inbox, stop),
+                kwargs={"process": process},
+                name=f"imap-{inbox.pk}",
+                daemon=True,
             )
             threads[inbox.pk] = thread
             thread.start()

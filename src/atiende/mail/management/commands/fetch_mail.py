@@ -18,6 +18,10 @@ from atiende.mail import imap
 
 class Command(BaseCommand):
     help = "Fetch mail from the IMAP folders of the active email inboxes."
+    # A long-running daemon started next to the server: the system checks (they import every
+    # URL configuration, the API's schemas included: ~1 s of CPU) belong to deploys
+    # (`migrate`, `check`), not to each start of the fetcher.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="sync each inbox once, then exit")
