@@ -9,10 +9,13 @@ falls back on its own; only input with no headers at all is refused with `Malfor
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email.policy
 import functools
 import mimetypes
 import re
+import urllib.parse
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.generator import BytesGenerator
@@ -25,6 +28,7 @@ from typing import Any
 from atiende.core.sanitize import html_to_text
 from atiende.mail.addresses import (
     clean_text,
+    codec_for,
     decode_bytes,
     decode_words,
     header_text,
@@ -49,6 +53,8 @@ _ROBOT = re.compile(r"^(mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?
 _DSN_ROBOT = re.compile(r"^(mailer-daemon|postmaster)\b")
 _LANGUAGE = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+_PLAIN_PARAM = re.compile(r"(?:^|;)\s*(filename|name)\s*=\s*\"([^\"]*)\"", re.I)
+_RFC2231 = re.compile(r"(?:^|;)\s*(filename|name)\*(\d*)(\*?)\s*=\s*(\"[^\"]*\"|[^;]*)", re.I)
 # Serialises nested messages as they came: no refolding of long header lines, 8-bit kept.
 _AS_RECEIVED = email.policy.default.clone(refold_source="none", linesep="\n")
 
@@ -77,6 +83,183 @@ def _header(factory: Callable[[str, str], str], name: str, value: str) -> str:
 
 _PARSING = _Parsing()
 
+# Charset labels real mailers write that Python does not know by that name.
+_LABELS = {
+    "iso-8859-8-i": "iso8859_8", "iso-8859-8-e": "iso8859_8", "iso-8859-6-i": "iso8859_6",
+    "iso-8859-6-e": "iso8859_6", "windows-874": "cp874", "x-sjis": "cp932",
+    "windows-31j": "cp932", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
+    "x-euc-jp": "euc_jp", "x-mac-roman": "mac_roman", "x-mac-cyrillic": "mac_cyrillic",
+    "win-1251": "cp1251", "x-cp1251": "cp1251", "x-cp1250": "cp1250", "cp-850": "cp850",
+    "x-user-defined": "cp1252",
+}  # fmt: skip
+# Windows writes its own supersets under the standard labels: Shift_JIS text with ① is cp932,
+# GB2312 text with 喆 is GBK, Big5 text with € is cp950, EUC-KR text with 똠 is cp949.
+_SUPERSETS = {
+    "shift_jis": ("cp932",), "gb2312": ("gb18030",), "gbk": ("gb18030",),
+    "big5": ("cp950", "big5hkscs"), "cp950": ("big5hkscs",), "euc_kr": ("cp949",),
+    "iso2022_jp": ("iso2022_jp_2", "iso2022_jp_ext"),
+}  # fmt: skip
+_WORD_LABEL = re.compile(r"=\?([^?\s]{1,80})\?([bBqQ])\?([^?]*)\?=")
+_Q_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
+_BELOW_80 = bytes(range(0x80))
+_BELOW_C0 = bytes(range(0xC0))
+_BELOW_E0 = bytes(range(0xE0))
+_NOT_ASCII_LETTER = bytes(b for b in range(256) if not (65 <= b <= 90 or 97 <= b <= 122))
+
+
+def _codec(charset: str) -> str:
+    label = charset.strip().strip("\"'").strip().lower()
+    return _LABELS.get(label) or codec_for(label)
+
+
+def _jis_as_cp932(data: bytes) -> bytes | None:
+    """ISO-2022-JP as Windows writes it (CP50220/50221: NEC symbols such as ① and ㈱, which
+    Python's iso2022_jp refuses) turned into cp932 bytes; None for other escape sequences."""
+    out = bytearray()
+    mode = "ascii"
+    index = 0
+    while index < len(data):
+        byte = data[index]
+        if byte == 0x1B:
+            sequence = data[index + 1 : index + 3]
+            if sequence in (b"$B", b"$@"):
+                mode = "jis"
+            elif sequence in (b"(B", b"(J"):
+                mode = "ascii"
+            elif sequence == b"(I":
+                mode = "kana"
+            else:
+                return None
+            index += 3
+        elif byte in (0x0A, 0x0D) or mode == "ascii":
+            out.append(byte)
+            index += 1
+        elif mode == "kana":
+            out.append(byte + 0x80 if 0x21 <= byte <= 0x5F else byte)
+            index += 1
+        else:
+            if index + 1 >= len(data):
+                return None
+            first, second = byte, data[index + 1]
+            if not (0x21 <= first <= 0x7E and 0x21 <= second <= 0x7E):
+                return None
+            lead = (first + 1) // 2 + (0x70 if first <= 0x5E else 0xB0)
+            odd_row = (0x1F if second <= 0x5F else 0x20) if first % 2 else 0x7E
+            trail = second + odd_row
+            out += bytes((lead, trail))
+            index += 2
+    return bytes(out)
+
+
+def _cyrillic_guess(data: bytes) -> str:
+    """windows-1251 or KOI8-R for unlabelled or mislabelled 8-bit text that is mostly letters
+    above 0xC0 (Western text has a few accented letters among ASCII ones); "" otherwise."""
+    high = len(data.translate(None, _BELOW_C0))
+    if high < 6 or high * 10 < len(data.translate(None, _NOT_ASCII_LETTER)) * 3:
+        return ""
+    # Chinese, Japanese and Korean double bytes run over 0xA1-0xFE: many below 0xC0 too;
+    # Cyrillic text has few there (Ё, №, « »).
+    if (len(data.translate(None, _BELOW_80)) - high) * 10 > high:
+        return ""
+    lower_cp1251 = len(data.translate(None, _BELOW_E0))  # KOI8-R puts its capitals there
+    return "cp1251" if lower_cp1251 * 2 >= high else "koi8_r"
+
+
+def decode_text(data: bytes, charset: str = "") -> tuple[str, str]:
+    """(text, note): the declared charset or its Windows superset, then UTF-8, then a
+    windows-1251/KOI8-R guess for Cyrillic-looking bytes, then windows-1252, then Latin-1 (every
+    byte kept). The note ("CharsetFallback:<label>" or "CharsetGuess:<codec>") says the text
+    was not read with the declared charset."""
+    codec = _codec(charset) if charset else ""
+    label = charset[:40]
+    if codec and codec != "cp1252":
+        for candidate in (codec, *_SUPERSETS.get(codec, ())):
+            try:
+                return data.decode(candidate), ""
+            except Exception:  # noqa: S112 - try the next reading
+                continue
+        if codec == "iso2022_jp":
+            converted = _jis_as_cp932(data)
+            if converted is not None:
+                try:
+                    return converted.decode("cp932"), ""
+                except UnicodeDecodeError:
+                    pass
+        if codec in _SUPERSETS and not data.isascii():
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                # A multi-byte text with a few broken bytes: read, each bad byte shown as \xNN.
+                wide = _SUPERSETS[codec][0]
+                return data.decode(wide, "backslashreplace"), f"CharsetFallback:{label}"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return text, f"CharsetFallback:{label}" if label and codec not in {
+            "utf_8",
+            "cp1252",
+        } else ""
+    guess = _cyrillic_guess(data)
+    if guess:
+        return data.decode(guess), f"CharsetGuess:{guess}"
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), f"CharsetFallback:{label}" if label else ""
+    return text, f"CharsetFallback:{label}" if label and codec != "cp1252" else ""
+
+
+def _word_bytes(encoding: str, payload: str) -> bytes | None:
+    try:
+        if encoding in "bB":
+            cleaned = payload.rstrip("=")
+            return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
+        raw = payload.replace("_", " ").encode("ascii")
+    except (binascii.Error, ValueError):
+        return None
+    return _Q_ESCAPE.sub(lambda match: bytes([int(match.group(1), 16)]), raw)
+
+
+def _relabel_word(match: re.Match[str]) -> str:
+    """An encoded word whose charset is read by its Windows superset or known alias; ISO-2022-JP
+    with NEC symbols rewritten as cp932."""
+    charset = match.group(1).split("*", 1)[0]
+    label = charset.strip().lower()
+    codec = _LABELS.get(label) or codec_for(label)
+    if codec == "iso2022_jp":
+        data = _word_bytes(match.group(2), match.group(3))
+        if data is None:
+            return match.group(0)
+        try:
+            data.decode("iso2022_jp")
+        except UnicodeDecodeError:
+            converted = _jis_as_cp932(data)
+            if converted is not None:
+                return f"=?cp932?B?{base64.b64encode(converted).decode('ascii')}?="
+        return match.group(0)
+    target = _SUPERSETS.get(codec, (codec,))[0] if label in _LABELS or codec in _SUPERSETS else ""
+    if not target:
+        return match.group(0)
+    return f"=?{target}?{match.group(2)}?{match.group(3)}?="
+
+
+def _relabel(value: str) -> str:
+    return _WORD_LABEL.sub(_relabel_word, value) if "=?" in value else value
+
+
+def _eight_bit(value: str, hint: str) -> str:
+    """A header value with raw 8-bit bytes (kept by the parser as surrogates) decoded: UTF-8,
+    else the charset of the message's text, else a Cyrillic guess, else windows-1252."""
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return decode_text(value.encode("utf-8", "surrogateescape"), hint)[0]
+    return value
+
 
 class MalformedEmail(ValueError):
     """Nothing usable could be read: no headers at all, empty input, not an email."""
@@ -90,6 +273,7 @@ class _Headers:
     """Raw header values of one message (first occurrence wins), read without header classes."""
 
     def __init__(self, message: Message) -> None:
+        self.hint = ""  # the charset of the message's text, for raw 8-bit header values
         self.values: dict[str, list[str]] = {}
         try:
             items = list(message.raw_items())
@@ -104,11 +288,11 @@ class _Headers:
 
     def raw(self, name: str, limit: int = MAX_HEADER) -> str:
         found = self.values.get(name.lower())
-        return header_text(found[0][:limit]) if found else ""
+        return header_text(_relabel(_eight_bit(found[0][:limit], self.hint))) if found else ""
 
     def joined(self, name: str, limit: int = MAX_ADDRESS_HEADER) -> str:
         found = self.values.get(name.lower(), [])
-        return header_text(", ".join(found)[:limit])
+        return header_text(_relabel(_eight_bit(", ".join(found)[:limit], self.hint)))
 
     def text(self, name: str, limit: int = 998) -> str:
         return clean_text(decode_words(self.raw(name)), limit)
@@ -176,6 +360,7 @@ class _Walker:
         self.dsn_fields: list[dict[str, str]] = []
         self.dsn_original_id = ""
         self.fallback_text = ""
+        self.charset = ""  # the first declared charset of a text part
 
     def note(self, defect: str) -> None:
         if len(self.defects) < MAX_DEFECTS and defect not in self.defects:
@@ -216,7 +401,7 @@ class _Walker:
             self.keep(part, info, data)
             return
         disposition = info.disposition
-        has_name = bool(info.filename)
+        has_name = bool(info.raw_filename)
         if content_type == "text/plain" and disposition != "attachment" and not has_name:
             self.texts.append(_text(part, info, self))
             self.body_language = self.body_language or _language(_part_header(part, "language"))
@@ -262,7 +447,9 @@ class _Walker:
     def keep(self, part: Message, info: _PartInfo, data: bytes | None = None) -> None:
         content = data if data is not None else _decoded(part, self)
         content_type = info.content_type
-        filename = info.filename or _generated_name(content_type, len(self.attachments) + 1)
+        filename = info.filename(self.charset) or _generated_name(
+            content_type, len(self.attachments) + 1
+        )
         content_id = _part_header(part, "id").strip().strip("<>").strip()
         disposition = info.disposition
         self.attachments.append(
@@ -274,6 +461,16 @@ class _Walker:
                 inline=disposition == "inline" or (not disposition and bool(content_id)),
             )
         )
+
+
+def _raw_header(part: Message, name: str) -> str:
+    try:
+        for key, value in part.raw_items():
+            if str(key).lower() == name and isinstance(value, str):
+                return value[:MAX_HEADER]
+    except Exception:  # noqa: S110 - an unreadable header is an absent one
+        pass
+    return ""
 
 
 def _part_header(part: Message, which: str) -> str:
@@ -300,6 +497,7 @@ class _PartInfo:
         self.params: dict[str, str] = {}
         self.disposition = ""
         self.disposition_params: dict[str, str] = {}
+        self.part = part
         try:
             self.content_type = part.get_default_type()
             # policy.default returns header objects; the stubs only know str.
@@ -324,16 +522,56 @@ class _PartInfo:
         return self.params.get("charset", "")[:40]
 
     @property
-    def filename(self) -> str:
-        name = self.disposition_params.get("filename") or self.params.get("name") or ""
+    def raw_filename(self) -> str:
+        return self.disposition_params.get("filename") or self.params.get("name") or ""
+
+    def filename(self, hint: str = "") -> str:
+        """The attachment's name; raw 8-bit names are read in the part's or the message's
+        charset, RFC 2231 continuations are joined before they are decoded."""
+        name = self.raw_filename
+        if "\ufffd" in name or (name and not name.isascii()):
+            name = self.rfc2231_name(hint) or name
         if "=?" in name:
-            name = decode_words(name)  # Outlook puts RFC 2047 words inside quoted parameters
+            name = decode_words(_relabel(name))  # Outlook puts RFC 2047 words in parameters
         try:
             name.encode("utf-8")
         except UnicodeEncodeError:
-            name = decode_bytes(name.encode("utf-8", "surrogateescape"))[0]
+            name = decode_text(name.encode("utf-8", "surrogateescape"), self.charset or hint)[0]
         name = _UNSAFE_FILENAME.sub("_", name.strip()).strip(". ")
         return name[-255:]
+
+    def rfc2231_name(self, hint: str) -> str:
+        """filename*= / name*= read from the raw headers (the standard library decodes each
+        continuation on its own, splitting a character cut between two of them)."""
+        for header, param in (("content-disposition", "filename"), ("content-type", "name")):
+            raw = _LINESEP.sub("", _raw_header(self.part, header))  # surrogates kept
+            if f"{param}*" not in raw.lower():
+                plain = _PLAIN_PARAM.search(raw)
+                if plain and plain.group(1).lower() == param and not plain.group(2).isascii():
+                    data = plain.group(2).encode("utf-8", "surrogateescape")
+                    return decode_text(data, self.charset or hint)[0]
+                continue
+            segments: dict[int, tuple[bool, str]] = {}
+            for match in _RFC2231.finditer(raw):
+                if match.group(1).lower() != param:
+                    continue
+                number = int(match.group(2) or 0)
+                extended = not match.group(2) or bool(match.group(3))
+                segments.setdefault(number, (extended, match.group(4).strip().strip('"')))
+            if not segments:
+                continue
+            charset = ""
+            data = b""
+            for number in sorted(segments):
+                extended, value = segments[number]
+                if extended and number == 0 and value.count("'") >= 2:
+                    charset, _, value = value.split("'", 2)
+                if extended:
+                    data += urllib.parse.unquote_to_bytes(value)
+                else:
+                    data += value.encode("utf-8", "surrogateescape")
+            return decode_text(data, charset or self.charset or hint)[0]
+        return ""
 
 
 def _payload(part: Message) -> object:
@@ -368,9 +606,10 @@ def _decoded(part: Message, walker: _Walker) -> bytes:
 
 
 def _text(part: Message, info: _PartInfo, walker: _Walker) -> str:
-    text, fell_back = decode_bytes(_decoded(part, walker), info.charset)
-    if fell_back and info.charset:
-        walker.note(f"CharsetFallback:{info.charset}")
+    text, note = decode_text(_decoded(part, walker), info.charset)
+    if note:
+        walker.note(note)
+    walker.charset = walker.charset or info.charset
     return text.replace("\r\n", "\n").replace("\x00", "")
 
 
@@ -449,6 +688,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
 
     walker = _Walker()
     walker.walk(message)
+    headers.hint = walker.charset
 
     senders = {
         name: parse_address_list(headers.joined(name, MAX_HEADER), 1)
