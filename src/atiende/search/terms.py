@@ -9,8 +9,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from atiende.assistant.ml.text import MARK_CLASS, tokens
+
 # Letters and digits of any script; "_" and every punctuation or symbol separate words.
 _WORD = re.compile(r"[^\W_]+")
+# Outside ASCII a word also holds its combining marks (Hindi vowel signs, Thai vowels), and runs
+# of scripts written without spaces (Chinese, Japanese, Thai...) and Korean become overlapping
+# character bigrams, so a word in the middle of a sentence can be found ("ログイン" in
+# "パスワードを忘れました。ログインできません"): `assistant.ml.text.tokens`.
+_WORD_OR_MARKS = re.compile(f"(?:[^\\W_]|[{MARK_CLASS}])+")
+
 # A query is at most this many words of at most this many characters: longer input is cut, so
 # a 10 kB query costs no more than a short one.
 MAX_QUERY_WORDS = 12
@@ -19,11 +27,22 @@ MAX_WORD_LENGTH = 64
 MIN_PREFIX_LENGTH = 2
 
 
+# Marks that are accents to fold away: Latin, Greek and Cyrillic diacritics, Hebrew points and
+# Arabic harakat. Others change the letter (Japanese カ/ガ, Devanagari) and are kept.
+_FOLDED_MARKS = (
+    (0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F),
+    (0x0591, 0x05C7), (0x0610, 0x061A), (0x064B, 0x065F), (0x0670, 0x0670), (0x06D6, 0x06ED),
+)  # fmt: skip
+
+
 class _WithoutMarks(dict[int, int | None]):
-    """A str.translate table that deletes combining marks, learning each code point once."""
+    """A str.translate table that deletes accent marks, learning each code point once."""
 
     def __missing__(self, code: int) -> int | None:
-        kept = None if unicodedata.combining(chr(code)) else code
+        accent = unicodedata.combining(chr(code)) and any(
+            low <= code <= high for low, high in _FOLDED_MARKS
+        )
+        kept = None if accent else code
         self[code] = kept
         return kept
 
@@ -36,12 +55,21 @@ def fold(value: str) -> str:
     folded = value.casefold()
     if folded.isascii():
         return folded
-    return unicodedata.normalize("NFKD", folded).translate(_WITHOUT_MARKS)
+    stripped = unicodedata.normalize("NFKD", folded).translate(_WITHOUT_MARKS)
+    # Marks that were kept join their letters again (カ + ゛ -> ガ).
+    return stripped if stripped.isascii() else unicodedata.normalize("NFC", stripped)
 
 
 def words(value: str) -> list[str]:
-    """The folded words of a text, in order."""
-    return _WORD.findall(fold(value))
+    """The folded words of a text, in order (bigrams for scripts without spaces)."""
+    folded = fold(value)
+    if folded.isascii():
+        return _WORD.findall(folded)
+    return [
+        token
+        for part in _WORD_OR_MARKS.findall(folded)
+        for token in (tokens(part) if not part.isascii() else [part])
+    ]
 
 
 def document_text(value: str) -> str:

@@ -35,6 +35,7 @@ def _mark_class() -> str:
 
 
 _MARKS = _mark_class()
+MARK_CLASS = _MARKS  # for other tokenisers (the inbox search's)
 _WORD = re.compile(f"(?:[^\\W_]|[{_MARKS}])+(?:['\u2019](?:[^\\W_]|[{_MARKS}])+)?", re.UNICODE)
 
 # Scripts without spaces between words, and Hangul: indexed as character bigrams.
