@@ -8,6 +8,7 @@ strengthens negative sentiment. Cue lists: `lexicons.py`.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -26,8 +27,16 @@ _MONEY = re.compile(r"[$€£]\s?\d[\d,.]*|\d[\d,.]*\s?(?:usd|eur|dollars|euros|
 _REPEAT = re.compile(r"(.)\1{4,}")
 
 
-def _folded_words(text: str) -> list[str]:
-    return [fold(word) for word in words(text)]
+# A word folds the same every time: most words of a mail are common ones.
+_fold_word = functools.lru_cache(maxsize=32768)(fold)
+
+
+@functools.lru_cache(maxsize=16)
+def _folded_words(text: str) -> tuple[str, ...]:
+    """The text's words, folded; remembered for the last texts: triage asks `sentiment`,
+    `urgency` (which asks `sentiment` again), `urgency_reasons` and `spam_score` about the
+    same text, which folded it five times."""
+    return tuple(_fold_word(word) for word in words(text))
 
 
 def _cue_hits(text: str, language: str) -> tuple[float, list[str]]:
@@ -49,6 +58,7 @@ def _cue_hits(text: str, language: str) -> tuple[float, list[str]]:
     return total, cues
 
 
+@functools.lru_cache(maxsize=16)
 def sentiment(text: str, language: str) -> float:
     """-1 (angry) .. 0 (neutral) .. 1 (pleased)."""
     total, _ = _cue_hits(text, language)
