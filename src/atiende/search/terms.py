@@ -9,7 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from atiende.assistant.ml.text import MARK_CLASS, tokens
+from atiende.assistant.ml.text import BIGRAM_RUN, BIGRAM_SCRIPTS, MARK_CLASS, tokens
 
 # Letters and digits of any script; "_" and every punctuation or symbol separate words.
 _WORD = re.compile(r"[^\W_]+")
@@ -18,6 +18,10 @@ _WORD = re.compile(r"[^\W_]+")
 # character bigrams, so a word in the middle of a sentence can be found ("ログイン" in
 # "パスワードを忘れました。ログインできません"): `assistant.ml.text.tokens`.
 _WORD_OR_MARKS = re.compile(f"(?:[^\\W_]|[{MARK_CLASS}])+")
+_MARK = re.compile(f"[{MARK_CLASS}]")
+# A combining mark or a letter of a script cut into bigrams: text without any (most text,
+# accents folded) takes the plain path, one scan.
+_SPECIAL = re.compile(f"[{MARK_CLASS}{BIGRAM_SCRIPTS}]")
 
 # A query is at most this many words of at most this many characters: longer input is cut, so
 # a 10 kB query costs no more than a short one.
@@ -50,25 +54,33 @@ class _WithoutMarks(dict[int, int | None]):
 _WITHOUT_MARKS = _WithoutMarks()
 
 
-def fold(value: str) -> str:
-    """Lower case without accents: the form both documents and queries are compared in."""
+def _fold(value: str) -> tuple[str, bool]:
+    """(folded text, whether it holds combining marks or letters of a bigram script)."""
     folded = value.casefold()
     if folded.isascii():
-        return folded
+        return folded, False
     stripped = unicodedata.normalize("NFKD", folded).translate(_WITHOUT_MARKS)
+    if stripped.isascii() or _SPECIAL.search(stripped) is None:
+        return stripped, False
     # Marks that were kept join their letters again (カ + ゛ -> ガ).
-    return stripped if stripped.isascii() else unicodedata.normalize("NFC", stripped)
+    if _MARK.search(stripped) is not None:
+        stripped = unicodedata.normalize("NFC", stripped)
+    return stripped, True
+
+
+def fold(value: str) -> str:
+    """Lower case without accents: the form both documents and queries are compared in."""
+    return _fold(value)[0]
 
 
 def words(value: str) -> list[str]:
     """The folded words of a text, in order (bigrams for scripts without spaces)."""
-    folded = fold(value)
-    if folded.isascii():
+    folded, special = _fold(value)
+    if not special:
         return _WORD.findall(folded)
+    found = (_WORD if _MARK.search(folded) is None else _WORD_OR_MARKS).findall(folded)
     return [
-        token
-        for part in _WORD_OR_MARKS.findall(folded)
-        for token in (tokens(part) if not part.isascii() else [part])
+        token for part in found for token in (tokens(part) if BIGRAM_RUN.search(part) else (part,))
     ]
 
 

@@ -23,7 +23,7 @@ def _mark_class() -> str:
     """A regex class of every combining mark (Mn, Mc, Me): Python's \\w leaves them out, which
     cut Hindi, Thai and vowelled Arabic words into pieces."""
     ranges: list[tuple[int, int]] = []
-    for code in range(0x300, 0x20000):
+    for code in range(0x300, 0x10000):  # the BMP: a class with astral ranges is scanned slowly
         if unicodedata.category(chr(code)).startswith("M"):
             if ranges and ranges[-1][1] == code - 1:
                 ranges[-1] = (ranges[-1][0], code)
@@ -35,7 +35,6 @@ def _mark_class() -> str:
 
 
 _MARKS = _mark_class()
-MARK_CLASS = _MARKS  # for other tokenisers (the inbox search's)
 _WORD = re.compile(f"(?:[^\\W_]|[{_MARKS}])+(?:['\u2019](?:[^\\W_]|[{_MARKS}])+)?", re.UNICODE)
 
 # Scripts without spaces between words, and Hangul: indexed as character bigrams.
@@ -48,6 +47,10 @@ _BIGRAM_SCRIPTS = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
 )
 _BIGRAM_RUN = re.compile(f"[{_BIGRAM_SCRIPTS}]+")
+# For other tokenisers (the inbox search's): combining marks, and the scripts cut into bigrams.
+MARK_CLASS = _MARKS
+BIGRAM_SCRIPTS = _BIGRAM_SCRIPTS
+BIGRAM_RUN = _BIGRAM_RUN
 _CLUSTER = re.compile(f"[^{_MARKS}][{_MARKS}]*|[{_MARKS}]+")
 # Combining marks dropped by `fold`: accents on Latin, Greek and Cyrillic letters, Hebrew
 # points and Arabic harakat. Marks that carry meaning elsewhere (Japanese dakuten: カ/ガ,
