@@ -15,9 +15,11 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from atiende.conversations.models import Message
 from atiende.core import tasks
+from atiende.core.models import Task, TaskStatus
 from atiende.inboxes.models import ChannelKind, Inbox
 from atiende.mail import imap, pipeline
 from atiende.mail.models import ImapFolderState, RawEmail, RawStatus
@@ -231,6 +233,46 @@ def test_idle_wakes_up_on_new_mail(server: ImapServer, folder: str) -> None:
         follower.join(timeout=15)
     assert not follower.is_alive()
     assert len(stored_keys(inbox)) == 2
+
+
+def test_a_fetcher_that_processes_leaves_the_worker_nothing_to_do(
+    factory: Factory, server: ImapServer, folder: str
+) -> None:
+    server.deliver([message(n) for n in range(80, 84)], folder)
+    inbox = email_inbox(factory, server, folder)
+
+    result = imap.sync_folder(inbox, process=True)
+
+    assert result == imap.SyncResult(fetched=4, ingested=4)
+    assert set(RawEmail.objects.filter(inbox=inbox).values_list("status", flat=True)) == {
+        RawStatus.PROCESSED
+    }
+    assert len(inbox_messages(inbox)) == 4
+    assert all(SEEN in f for f in server.flags(folder).values())
+    assert not Task.objects.filter(name=pipeline.TASK, status=TaskStatus.PENDING).exists()
+
+
+def test_what_the_fetcher_could_not_process_its_waiting_task_does(
+    factory: Factory, server: ImapServer, folder: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(raw_ids: list[int]) -> set[int]:
+        raise RuntimeError("the fetcher fell over after its commit")
+
+    server.deliver([message(n) for n in range(85, 88)], folder)
+    inbox = email_inbox(factory, server, folder)
+    monkeypatch.setattr(pipeline, "process_now", crash)
+
+    assert imap.sync_folder(inbox, process=True) == imap.SyncResult(fetched=3, ingested=3)
+
+    # Stored and acknowledged; the tasks wait out the fetcher's grace period, then do it.
+    assert all(SEEN in f for f in server.flags(folder).values())
+    assert drain_mail() == 0
+    Task.objects.filter(name=pipeline.TASK).update(run_at=timezone.now())
+    drain_mail()
+    assert set(RawEmail.objects.filter(inbox=inbox).values_list("status", flat=True)) == {
+        RawStatus.PROCESSED
+    }
+    assert len(inbox_messages(inbox)) == 3
 
 
 def drain_mail() -> int:

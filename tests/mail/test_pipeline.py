@@ -16,7 +16,13 @@ from atiende.conversations.models import Conversation, DeliveryStatus, Message
 from atiende.core import tasks
 from atiende.core.models import Event, Task, TaskStatus
 from atiende.mail.models import BlockedSender, RawEmail, RawStatus
-from atiende.mail.pipeline import ingest, ingest_many, read_raw, retry_quarantined
+from atiende.mail.pipeline import (
+    ingest,
+    ingest_many,
+    process_now,
+    read_raw,
+    retry_quarantined,
+)
 from atiende.people.models import Contact, ContactIdentity, IdentityKind, Role
 from atiende.search import index
 from atiende.search.models import DocumentKind, SearchDocument
@@ -416,3 +422,37 @@ def test_ingest_many_stores_a_fetch_in_one_commit_and_falls_back_one_by_one(
     assert on_disk == stored  # the failed try left no file behind
     tasks.drain()
     assert set(RawEmail.objects.values_list("status", flat=True)) == {RawStatus.PROCESSED}
+
+
+def test_process_now_takes_only_what_no_one_tried_and_leaves_the_rest_to_the_tasks(
+    factory: Factory,
+) -> None:
+    inbox = email_inbox(factory)
+    mails = [(mail(sender=f"p{n}@example.org", subject=f"P{n}"), f"imap:p:1:{n}") for n in range(3)]
+    rows = [
+        row
+        for row in ingest_many(inbox, mails, source="imap", delay=30)
+        if isinstance(row, RawEmail)
+    ]
+    assert len(rows) == 3
+    # The fallback tasks wait: a worker does not take them while the fetcher processes.
+    assert tasks.drain() == 0
+    # A worker took the last one first (its attempt counted): the fetcher leaves it alone.
+    RawEmail.objects.filter(pk=rows[2].pk).update(attempts=1)
+
+    handled = process_now([row.pk for row in rows])
+
+    assert handled == {rows[0].pk, rows[1].pk}
+    statuses = dict(RawEmail.objects.values_list("pk", "status"))
+    assert statuses == {
+        rows[0].pk: RawStatus.PROCESSED,
+        rows[1].pk: RawStatus.PROCESSED,
+        rows[2].pk: RawStatus.RECEIVED,
+    }
+    # Their tasks are done; the third one's task processes it once due.
+    pending = Task.objects.filter(name="mail_process", status=TaskStatus.PENDING)
+    assert list(pending.values_list("key", flat=True)) == [f"mail:{rows[2].pk}"]
+    pending.update(run_at=timezone.now())
+    tasks.drain()
+    assert set(RawEmail.objects.values_list("status", flat=True)) == {RawStatus.PROCESSED}
+    assert Message.objects.filter(conversation__inbox=inbox).count() == 3
