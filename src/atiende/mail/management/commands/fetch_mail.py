@@ -2,7 +2,10 @@
 
 Without `--once` it follows every inbox in a thread of its own (IDLE or polling, see
 `atiende.mail.imap`) until SIGTERM or Ctrl-C, and picks up inboxes configured later. With
-`--once` it syncs each inbox once, one after the other, and prints what it fetched.
+`--once` it syncs each inbox once, one after the other, and prints what it fetched. With
+`--process` it also processes each fetch once stored (`imap.sync_folder(process=True)`): one
+process does the work, none competes with it for SQLite's writer; on a shared machine a worker
+processing in parallel was faster (docs/email.md, Performance).
 """
 
 from __future__ import annotations
@@ -26,6 +29,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="sync each inbox once, then exit")
         parser.add_argument("--inbox", type=int, default=None, help="only this inbox (its id)")
+        parser.add_argument(
+            "--process",
+            action="store_true",
+            help="process what it fetched here too (a worker takes only what fails or is left "
+            "by a crash); without it a worker processes the mail in parallel",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         inbox_id: int | None = options["inbox"]
@@ -35,7 +44,7 @@ class Command(BaseCommand):
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
-        imap.follow_all(stop, inbox_id)
+        imap.follow_all(stop, inbox_id, process=options["process"])
 
     def _once(self, inbox_id: int | None) -> None:
         inboxes = imap.imap_inboxes(inbox_id)
