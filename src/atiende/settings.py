@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "atiende.assistant",
     "atiende.accounts",
     "atiende.consent",
+    "atiende.satisfaction",
     "atiende.search",
     "atiende.realtime",
     "atiende.portal",

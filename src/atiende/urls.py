@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("atiende.assistant.urls")),
     path("", include("atiende.accounts.urls")),
     path("", include("atiende.consent.urls")),
+    path("", include("atiende.satisfaction.urls")),
     path("", include("atiende.portal.urls")),
     path("", include("atiende.conversations.urls")),
 ]

@@ -11,7 +11,7 @@ from django.test import Client
 
 from atiende.assistant.knowledge import current_knowledge, ranked_articles
 from atiende.helpcenter.models import ArticleTranslation
-from atiende.helpcenter.search.index import search
+from atiende.helpcenter.search.index import analyze, search
 from atiende.helpcenter.urls_util import make_slug
 from atiende.people.models import Role
 from tests.factories import Factory
@@ -164,6 +164,12 @@ def test_slugs_are_readable_in_every_script() -> None:
     assert make_slug("???") == "article"
 
 
+def test_elided_articles_are_not_part_of_the_word() -> None:
+    assert analyze("Changer d'abonnement", "fr") == ["chang", "abon"]
+    assert analyze("le impostazioni dell\u2019account", "it") == ["impost", "account"]
+    assert analyze("don't", "en") == ["don't"]
+
+
 def test_right_to_left_pages_say_so(client: Client, many_languages: HelpCenter) -> None:
     translation = ArticleTranslation.objects.get(article=many_languages.offline, language="ar")
     arabic = client.get(f"/hc/ar/articles/{translation.article_id}-{translation.slug}/")
@@ -206,6 +212,7 @@ QUERIES = [
     ("pt", "baixei as músicas", "offline"),
     ("fr", "parametres du compte", "change_plan"),
     ("fr", "telecharger musique hors connexion", "offline"),
+    ("fr", "abonnement", "change_plan"),  # the title says "d'abonnement"
     ("de", "Tarif wechseln", "change_plan"),
     ("de", "kontoeinstellungen", "change_plan"),
     ("de", "Musik herunterladen", "offline"),

@@ -36,6 +36,9 @@ def _mark_class() -> str:
 
 _MARKS = _mark_class()
 _WORD = re.compile(f"(?:[^\\W_]|[{_MARKS}])+(?:['\u2019](?:[^\\W_]|[{_MARKS}])+)?", re.UNICODE)
+# Text without combining marks (nearly all of it) takes this simpler, faster pattern.
+_PLAIN_WORD = re.compile("[^\\W_]+(?:['\u2019][^\\W_]+)?", re.UNICODE)
+_MARK = re.compile(f"[{_MARKS}]")
 
 # Scripts without spaces between words, and Hangul: indexed as character bigrams.
 _BIGRAM_SCRIPTS = (
@@ -516,13 +519,18 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Word tokens, case-folded (accents kept: the stemmers expect them)."""
-    return _WORD.findall(text.casefold())
+    folded = text.casefold()
+    if folded.isascii() or _MARK.search(folded) is None:
+        return _PLAIN_WORD.findall(folded)
+    return _WORD.findall(folded)
 
 
 def tokens(text: str) -> list[str]:
     """Search tokens: `words`, with runs of Chinese, Japanese, Korean, Thai, Lao, Khmer or
     Burmese letters cut into overlapping character bigrams (a lone letter stays one token)."""
     found: list[str] = []
+    if text.isascii() or _BIGRAM_RUN.search(text) is None:
+        return words(text)
     for word in words(text):
         if not _BIGRAM_RUN.search(word):
             found.append(word)
@@ -560,6 +568,9 @@ def _stemmer(language: str) -> snowballstemmer.stemmer | None:
 # works for most languages that inflect at the end of the word.
 TRUNCATE_FROM = 7
 TRUNCATE_TO = 5
+# Languages that elide an article or preposition onto the next word with an apostrophe.
+ELIDING = frozenset({"fr", "it", "ca", "oc"})
+MAX_ELIDED = 5  # "dell'", "nell'", "quell'"
 # One-letter prefixes Hebrew writes onto the next word (and, the, in, to, from, that, as).
 HEBREW_PREFIXES = frozenset("והבלמשכ")
 
@@ -571,6 +582,11 @@ def variants(language: str, word: str) -> tuple[str, ...]:
     language = base_language(language)
     if _BIGRAM_RUN.fullmatch(word):
         return (fold(word),)
+    if language in ELIDING:
+        # l'abonnement, d'été, dell'account, qu'il: the word is what follows the apostrophe.
+        head, _apostrophe, tail = word.replace("\u2019", "'").partition("'")
+        if tail and len(head) <= MAX_ELIDED:
+            word = tail
     stemmer = _stemmer(language)
     folded = fold(word)
     if stemmer is None:
