@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "atiende.accounts",
     "atiende.consent",
     "atiende.satisfaction",
+    "atiende.reports",
     "atiende.search",
     "atiende.realtime",
     "atiende.portal",

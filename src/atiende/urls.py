@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("atiende.accounts.urls")),
     path("", include("atiende.consent.urls")),
     path("", include("atiende.satisfaction.urls")),
+    path("", include("atiende.reports.urls")),
     path("", include("atiende.portal.urls")),
     path("", include("atiende.conversations.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Reports for supervisors: volume, channels, what customers struggle with, speed, CSAT."""
