@@ -269,3 +269,17 @@ def test_the_answer_bot_retrieves_the_article(
 
     assert candidates
     assert int(candidates[0].key.split(":")[0]) == expected, (query, candidates[:3])
+
+
+def test_a_regional_variant_speaks_its_language(
+    client: Client, factory: Factory, help_center: HelpCenter
+) -> None:
+    client.force_login(factory.user(role=Role.ADMIN))
+    _write(client, help_center.offline.pk, "es-mx", Text("Descargar música", "Sin conexión."))
+    client.logout()
+
+    page = client.get("/hc/es-mx/").content.decode()
+
+    assert '<html lang="es-mx" dir="ltr">' in page
+    assert "Centro de ayuda" in page  # the interface in Spanish, not English
+    assert "Descargar música" in page

@@ -40,7 +40,10 @@ FEEDBACK_SESSION_KEY = "helpcenter_feedback"
 def interface_language(language: str) -> str:
     """The interface language for pages in `language` (the default when we lack a catalog)."""
     codes = {code for code, _name in settings.LANGUAGES}
-    return language if language in codes else settings.LANGUAGE_CODE
+    for candidate in (language, language.split("-")[0]):  # es-mx pages speak Spanish
+        if candidate in codes:
+            return candidate
+    return str(settings.LANGUAGE_CODE)
 
 
 def text_direction(code: str) -> str:
