@@ -203,9 +203,12 @@ def test_archives_are_refused_clearly_and_empty_files_skipped(
     folder.mkdir()
     (folder / "empty.eml").write_bytes(b"")
     (folder / "one.eml").write_bytes(mail("b@example.org", message_id="<b1@example.org>"))
+    (folder / "old.zip").write_bytes(archive.read_bytes())
 
     output = run(str(folder))
 
+    # In a folder, the archive is named and skipped; the walk goes on.
+    assert "1 file(s) skipped (archives or unreadable, see above)" in output
     assert "empty, skipped 1" in output
     assert "stored 1" in output
     assert RawEmail.objects.count() == 1

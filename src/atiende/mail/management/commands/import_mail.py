@@ -124,9 +124,13 @@ def maildir_subfolders(path: Path) -> list[str]:
     )
 
 
-def messages(path: Path, pattern: str = "*") -> Iterator[tuple[str, bytes]]:
+def messages(
+    path: Path, pattern: str = "*", skipped: Callable[[Path, str], None] | None = None
+) -> Iterator[tuple[str, bytes]]:
     """(where, raw bytes) of every message under `path`, in a stable order; in a plain folder
-    only the files whose name matches `pattern`. Raises Unreadable for archives."""
+    only the files whose name matches `pattern`. Raises Unreadable for an archive named
+    directly; inside a folder, an archive or unreadable file is passed to `skipped` and the
+    walk goes on (it raises when `skipped` is None)."""
     if path.is_dir():
         if _is_maildir(path):
             for folder in ("new", "cur"):
@@ -135,7 +139,12 @@ def messages(path: Path, pattern: str = "*") -> Iterator[tuple[str, bytes]]:
                         yield f"{path}:{folder}/{file.name}", file.read_bytes()
             return
         for file in _files(path, pattern):
-            yield from messages(file)
+            try:
+                yield from messages(file)
+            except (OSError, EOFError, lzma.LZMAError, Unreadable) as exc:
+                if skipped is None:
+                    raise
+                skipped(file, str(exc))
         return
     with _open(path) as handle:
         head = handle.read(5)
@@ -166,6 +175,7 @@ class _Prefixed:
 
 
 class Command(BaseCommand):
+    skipped = 0
     help = "Import mail (mbox files, Maildirs, message files or folders of them) into an inbox."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -194,6 +204,7 @@ class Command(BaseCommand):
         limit: int = options["limit"]
         self.stdout.write(f"importing into inbox {inbox.pk} ({inbox.name})")
         counts: Counter[str] = Counter()
+        self.skipped = 0
         ids: dict[int, None] = {}
         started = last = time.monotonic()
         for path in paths:
@@ -224,6 +235,8 @@ class Command(BaseCommand):
             f"read {counts.total()} message(s) in {seconds:.1f} s: "
             + ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
         )
+        if self.skipped:
+            self.stdout.write(f"{self.skipped} file(s) skipped (archives or unreadable, see above)")
         if options["process"] and ids:
             self._process(list(ids))
 
@@ -231,13 +244,17 @@ class Command(BaseCommand):
         count = 0
         for path in paths:
             try:
-                for item in messages(path, pattern):
+                for item in messages(path, pattern, self._skipped):
                     yield item
                     count += 1
                     if limit and count >= limit:
                         return
             except (OSError, EOFError, lzma.LZMAError, Unreadable) as exc:
                 raise CommandError(f"{path}: cannot be read: {exc}") from exc
+
+    def _skipped(self, path: Path, reason: str) -> None:
+        self.skipped += 1
+        self.stderr.write(f"{path}: skipped: {reason}")
 
     def _inbox(self, inbox_id: int | None) -> Inbox:
         inboxes = Inbox.objects.filter(channel=ChannelKind.EMAIL).order_by("pk")
