@@ -12,12 +12,14 @@ out; a guess or a fallback must be recorded in `defects` (visible, nothing lost)
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from atiende.mail.parse import parse_email
+from atiende.mail.parse import decode_text, parse_email
+from tests.mail.test_corpus import mutate, parse_all
 
 DATA = Path(__file__).resolve().parent / "data_unseen" / "charsets"
 EXPECTED: dict[str, dict[str, Any]] = json.loads(
@@ -49,3 +51,34 @@ def test_decoded_right_or_visibly(name: str) -> None:
         assert defect in parsed.defects
     if "defects" not in expected:
         assert not [d for d in parsed.defects if d.startswith("Charset")]
+
+
+def test_mutated_samples_never_raise_anything_but_malformed() -> None:
+    """The new decoding paths (supersets, ISO-2022-JP via cp932, relabelled encoded words,
+    RFC 2231 continuations, raw 8-bit names) under the corpus test's damage."""
+    rng = random.Random(20261207)
+    samples = [path.read_bytes() for path in sorted(DATA.glob("*.eml"))]
+    samples += [path.read_bytes() for path in sorted((DATA.parent / "quotes").glob("*.eml"))]
+    mutated = [mutate(raw, rng) for raw in samples for _ in range(25)]
+    rejected = parse_all(mutated)
+    assert sum(rejected.values()) < len(mutated) // 20
+
+
+def test_random_bytes_under_any_label_keep_every_byte() -> None:
+    rng = random.Random(7)
+    labels = ["", "utf-8", "iso-2022-jp", "shift_jis", "gb2312", "big5", "ks_c_5601-1987",
+              "koi8-r", "windows-1251", "iso-8859-8-i", "utf-7", "x-unknown", "latin1"]  # fmt: skip
+    for _ in range(400):
+        data = bytes(rng.randrange(256) for _ in range(rng.randint(0, 300)))
+        for label in labels:
+            text, _note = decode_text(data, label)
+            assert isinstance(text, str)
+        # Not UTF-8: a single-byte reading, one character per byte.
+        text, note = decode_text(data, "utf-8")
+        if note:
+            assert len(text) == len(data)
+    # Cyrillic-looking bytes with the one byte windows-1251 leaves undefined.
+    data = "Добрый день, заказ не пришёл".encode("cp1251") + b"\x98"
+    text, note = decode_text(data)
+    assert len(text) == len(data)
+    assert decode_text("Добрый день, заказ не пришёл".encode("koi8_r"))[1] == "CharsetGuess:koi8_r"

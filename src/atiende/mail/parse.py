@@ -203,7 +203,10 @@ def decode_text(data: bytes, charset: str = "") -> tuple[str, str]:
         } else ""
     guess = _cyrillic_guess(data)
     if guess:
-        return data.decode(guess), f"CharsetGuess:{guess}"
+        try:
+            return data.decode(guess), f"CharsetGuess:{guess}"
+        except UnicodeDecodeError:  # windows-1251 leaves 0x98 undefined
+            pass
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
