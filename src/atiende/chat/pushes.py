@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
-
 from atiende.chat.extensions import conversation_visitors_group
 from atiende.chat.frames import PUBLIC_DIRECTIONS, message_frame, public_messages
 from atiende.chat.models import Visitor
@@ -73,18 +71,24 @@ def on_conversation_created(event: Event) -> None:
 
 
 def visitors_of(conversation: Conversation) -> list[int]:
-    """The visitors (browsers, app installs) who chat as this conversation's contact."""
+    """The visitors (browsers, app installs) who chat as this conversation's contact.
+
+    One query per way of being that contact, in a UNION: each part is found through its own
+    index (the contact, the visitor id). One query with the three conditions OR-ed together
+    was read by PostgreSQL through the widget's index, every visitor of the inbox filtered
+    one by one (300 rows read per new conversation with 300 visitors, 2 ms). The signed-in
+    user's part (no index on `user_id`) is asked only when the contact has such an identity.
+    """
     identities = ContactIdentity.objects.filter(
         contact_id=conversation.contact_id, kind__in=(IdentityKind.CHAT, IdentityKind.USER)
     ).values_list("kind", "value")
     chat_ids = [value for kind, value in identities if kind == IdentityKind.CHAT]
     user_ids = [value for kind, value in identities if kind == IdentityKind.USER]
-    return list(
-        Visitor.objects.filter(widget__inbox_id=conversation.inbox_id)
-        .filter(
-            Q(contact_id=conversation.contact_id)
-            | Q(visitor_id__in=chat_ids)
-            | Q(user_id__in=user_ids)
-        )
-        .values_list("pk", flat=True)[:50]
-    )
+    of_inbox = Visitor.objects.filter(widget__inbox_id=conversation.inbox_id)
+    parts = [of_inbox.filter(contact_id=conversation.contact_id).values_list("pk", flat=True)]
+    if chat_ids:
+        parts.append(of_inbox.filter(visitor_id__in=chat_ids).values_list("pk", flat=True))
+    if user_ids:
+        parts.append(of_inbox.filter(user_id__in=user_ids).values_list("pk", flat=True))
+    found = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    return list(found[:50])
