@@ -199,7 +199,7 @@ def run_atiende(args: argparse.Namespace, postgres: bool) -> dict[str, Any]:
         chat_setup.database(Path(folder), postgres) as env,
     ):
         tmp = Path(folder)
-        seeded = chat_setup.seed(env)
+        seeded = chat_setup.seed(env, agent_online=args.agent_online)
         workers = args.workers if postgres else 1
         server = chat_setup.Server(
             env, tmp / "server.log", profile_prefix(args, tmp), workers=workers
@@ -376,6 +376,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-restart", action="store_true")
     parser.add_argument("--no-cost", action="store_true", help="skip chat_cost.py")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile the server to here")
+    parser.add_argument(
+        "--agent-online",
+        action="store_true",
+        help="the agent is an online agent: routing assigns chats instead of queueing them",
+    )
     parser.add_argument("--keep-logs", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -393,7 +398,11 @@ def main(argv: list[str]) -> int:
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "command": " ".join(["bench/bench_chat.py", *argv]),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "load": {"visitors": args.visitors, "interval_s": args.interval},
+        "load": {
+            "visitors": args.visitors,
+            "interval_s": args.interval,
+            "agent_online": args.agent_online,
+        },
     }
     if not args.no_cost:
         # The per-round-trip CPU budget, in one thread, before the servers load the machine.

@@ -30,7 +30,8 @@ PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/post
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 # A chat inbox with its widget, and an admin agent signed in twice: a browser session (the inbox
-# websocket) and an API token (reading and replying). Prints one JSON line.
+# websocket) and an API token (reading and replying); with AGENT_ONLINE, an online agent with
+# room for every chat. Prints one JSON line.
 SEED = """
 import json
 from importlib import import_module
@@ -52,6 +53,15 @@ store[SESSION_KEY] = str(agent.pk)
 store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
 store[HASH_SESSION_KEY] = agent.get_session_auth_hash()
 store.create()
+if AGENT_ONLINE:
+    # Routing then assigns every new chat to this agent instead of queueing it (the agent bot
+    # sends no presence heartbeat: its last sign of life is put a day ahead).
+    from datetime import timedelta
+    from django.utils import timezone
+    from atiende.workflow.models import AgentProfile, PresenceStatus
+    AgentProfile.objects.update_or_create(user=agent, defaults={
+        "status": PresenceStatus.ONLINE, "capacity": 30000,
+        "last_seen_at": timezone.now() + timedelta(days=1)})
 print(json.dumps({"widget_key": widget.key, "token": token, "session_key": store.session_key,
                   "cookie_name": settings.SESSION_COOKIE_NAME, "inbox_id": inbox.pk}))
 """
@@ -135,9 +145,13 @@ def database(tmp: Path, postgres: bool) -> Iterator[dict[str, str]]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def seed(env: dict[str, str]) -> dict[str, Any]:
+def seed(env: dict[str, str], agent_online: bool = False) -> dict[str, Any]:
+    """By default the agent is not an online agent: routing queues every new chat (and the
+    queue's positions are published as chats leave it); `agent_online` makes routing assign
+    each new chat to the agent at once."""
     manage(env, "migrate", "--noinput", "--verbosity", "0")
-    seeded: dict[str, Any] = json.loads(manage(env, "shell", "-c", SEED).strip().splitlines()[-1])
+    code = f"AGENT_ONLINE = {agent_online!r}\n{SEED}"
+    seeded: dict[str, Any] = json.loads(manage(env, "shell", "-c", code).strip().splitlines()[-1])
     return seeded
 
 
