@@ -14,6 +14,9 @@ from atiende.mail.smtp_server import controller
 
 class Command(BaseCommand):
     help = "Receive mail for the email inboxes over SMTP (forwarding or relay to atiende)."
+    # A daemon restarted on its own (and by the kill test every few seconds): the system checks
+    # (~1 s of CPU importing every URL configuration) belong to deploys, not to each start.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
