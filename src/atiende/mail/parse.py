@@ -101,6 +101,9 @@ _SUPERSETS = {
 }  # fmt: skip
 _WORD_LABEL = re.compile(r"=\?([^?\s]{1,80})\?([bBqQ])\?([^?]*)\?=")
 _Q_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I
+)
 _BELOW_80 = bytes(range(0x80))
 _BELOW_C0 = bytes(range(0xC0))
 _BELOW_E0 = bytes(range(0xE0))
@@ -609,10 +612,16 @@ def _decoded(part: Message, walker: _Walker) -> bytes:
 
 
 def _text(part: Message, info: _PartInfo, walker: _Walker) -> str:
-    text, note = decode_text(_decoded(part, walker), info.charset)
+    data = _decoded(part, walker)
+    charset = info.charset
+    if not charset and info.content_type == "text/html":
+        # Web forms and some mailers name the charset only in the HTML.
+        found = _META_CHARSET.search(data[:2048])
+        charset = found.group(1).decode("ascii") if found else ""
+    text, note = decode_text(data, charset)
     if note:
         walker.note(note)
-    walker.charset = walker.charset or info.charset
+    walker.charset = walker.charset or charset
     return text.replace("\r\n", "\n").replace("\x00", "")
 
 
