@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ from atiende.conversations.models import Conversation, Direction, Message
 from atiende.core.models import Event
 from atiende.inboxes.models import ChannelKind
 from atiende.people.models import Team, User
-from atiende.reports.sql import Median, SecondsBetween
+from atiende.reports.sql import DayOf, Median, SecondsBetween
 from atiende.satisfaction.models import Rating, Survey
 
 PERIODS = (7, 30, 90)
@@ -190,7 +190,7 @@ def build_report(days: int, now: datetime | None = None) -> Report:
 
     counts = dict(
         conversations.order_by()
-        .annotate(day=TruncDate("created_at"))
+        .annotate(day=DayOf("created_at"))
         .values("day")
         .annotate(count=Count("pk"))
         .values_list("day", "count")

@@ -2,6 +2,9 @@
 
 - `SecondsBetween(end, start)`: the seconds from one timestamp to another (PostgreSQL's
   `EXTRACT(EPOCH FROM ...)`, SQLite's `julianday` difference).
+- `DayOf(timestamp)`: the local calendar day; on SQLite `date()` shifted by the current UTC
+  offset (Django's `TruncDate` calls a Python function per row there, a fifth of the report's
+  time at 8,000 conversations), elsewhere `TruncDate`.
 - `Median(expression)`: PostgreSQL's `percentile_cont(0.5) WITHIN GROUP (ORDER BY ...)`; SQLite
   has no median, so each SQLite connection gets an aggregate function, `atiende_median`, that
   the engine calls row by row (registered by `register_sqlite_median` on `connection_created`):
@@ -14,8 +17,10 @@ import statistics
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Aggregate, FloatField, Func
+from django.db.models import Aggregate, DateField, FloatField, Func
+from django.db.models.functions import TruncDate
 from django.db.models.sql.compiler import SQLCompiler
+from django.utils import timezone
 
 SQLITE_MEDIAN = "atiende_median"
 
@@ -40,6 +45,18 @@ class SecondsBetween(Func):
             arg_joiner=") - julianday(",
             **extra_context,
         )
+
+
+class DayOf(TruncDate):
+    output_field = DateField()
+
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> Compiled:
+        sql, params = compiler.compile(self.lhs)
+        offset = timezone.localtime().utcoffset()
+        minutes = int(offset.total_seconds() // 60) if offset else 0
+        return f"date({sql}, '{minutes:+d} minutes')", params
 
 
 class Median(Aggregate):
