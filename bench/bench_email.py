@@ -1,6 +1,12 @@
 """Email ingestion bench: atiende against django-helpdesk's `get_email`, side by side in one run.
 
     .venv/bin/python bench/bench_email.py [--spam 1000] [--no-peer]
+    .venv/bin/python bench/bench_email.py --compare /tmp/old/src [--rounds 2]
+
+`--compare SRC` runs only atiende's end to end on the generated mailbox, alternating another
+tree (`git archive <commit> src | tar -x -C /tmp/old`, put first on PYTHONPATH) and this one,
+`--rounds` times each, on the same Dovecot in the same minutes; writes
+bench/results/email_compare.json.
 
 Both read the same mailboxes from the same throw-away Dovecot (tests/mail/imapserver.py) on
 127.0.0.1, over IMAP, each from a folder of its own filled before the clock starts:
@@ -485,12 +491,46 @@ class Peer:
 # --- the run ---------------------------------------------------------------------------------
 
 
+def compare(source: str, rounds: int) -> None:
+    """atiende end to end, another tree (`source`) and this one alternately (see the module)."""
+    work = Path(tempfile.mkdtemp(prefix="atiende-bench-email-compare-"))
+    server = imapserver.start()
+    runs: list[dict[str, Any]] = []
+    try:
+        generated, expectations = generated_mailbox()
+        expected = work / "expected.json"
+        expected.write_text(json.dumps(expectations))
+        for n in range(2 * rounds):
+            tree = "other" if n % 2 == 0 else "this"
+            if tree == "other":
+                os.environ["PYTHONPATH"] = source
+            else:
+                os.environ.pop("PYTHONPATH", None)
+            result = ours_end_to_end(
+                work / f"run-{n}", server, f"compare-{n}", generated, expected, False
+            )
+            runs.append({"tree": tree, "load_average": os.getloadavg()[0], **result})
+            print(f"  {tree}: {result['messages_per_second']}/s", flush=True)
+    finally:
+        os.environ.pop("PYTHONPATH", None)
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = {"other_tree": source, "runs": runs}
+    (RESULTS / "email_compare.json").write_text(json.dumps(out, indent=2) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\\n")[0] if __doc__ else None)
     parser.add_argument("--spam", type=int, default=1000, help="corpus sample size (0: all)")
     parser.add_argument("--no-peer", action="store_true", help="atiende only")
+    parser.add_argument("--compare", metavar="SRC", help="another tree's src: end to end A/B")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each tree (--compare)")
     options = parser.parse_args()
     procs.install_cleanup()
+    if options.compare:
+        compare(options.compare, options.rounds)
+        return
     began = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="atiende-bench-email-"))
     server = imapserver.start()
