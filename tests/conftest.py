@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from tests.factories import Factory
 
@@ -18,6 +19,15 @@ from tests.factories import Factory
 def _isolated_files(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "files")
     settings.ATIENDE_RATE_LIMIT_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Each test starts in the default language: a request through the locale middleware
+    leaves its language active in the thread, and a later test would read Spanish."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

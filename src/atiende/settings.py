@@ -294,6 +294,8 @@ ATIENDE_RATE_LIMITS = {
 ATIENDE_RATE_LIMIT_ENABLED = env_bool("ATIENDE_RATE_LIMIT_ENABLED", True)
 # Portal sign-in links: signed, single use, expiring.
 ATIENDE_PORTAL_LINK_MAX_AGE = int(os.environ.get("ATIENDE_PORTAL_LINK_MAX_AGE", 3600))
+# How long a satisfaction survey link works (seconds; 14 days).
+ATIENDE_SURVEY_LINK_MAX_AGE = int(os.environ.get("ATIENDE_SURVEY_LINK_MAX_AGE", 14 * 24 * 3600))
 # Accounts and consent (docs/accounts.md, docs/consent.md), in seconds.
 ATIENDE_APPROVAL_MAX_AGE = int(os.environ.get("ATIENDE_APPROVAL_MAX_AGE", 48 * 3600))
 ATIENDE_RENEWAL_INTERVAL = int(os.environ.get("ATIENDE_RENEWAL_INTERVAL", 3600))

@@ -13,6 +13,8 @@ from atiende.core import worker
 
 class Command(BaseCommand):
     help = "Run the background worker: outbox deliveries and other queued tasks."
+    # The checks cost about a second of CPU per start; `make run`, `migrate` and CI run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="run what is due, then exit")
