@@ -253,25 +253,30 @@ def leave_queue(route: ChatRoute) -> None:
 
 
 def publish_positions() -> int:
-    """Tell each queued visitor whose place changed their new position (1 = next)."""
+    """Tell each queued visitor whose place changed their new position (1 = next).
+
+    One transaction for all of them (a dequeue moves every chat behind it: one commit, not one
+    per chat), and the visitors hear it after that commit."""
     told = 0
     queued = ChatRoute.objects.filter(state=RouteState.QUEUED).order_by("queued_at", "id")
     positions: dict[int | None, int] = {}
-    for route_id, conversation_id, team_id, last in queued.values_list(
-        "pk", "conversation_id", "team_id", "last_position"
-    ):
-        position = positions[team_id] = positions.get(team_id, 0) + 1
-        if position == last:
-            continue
-        # Conditional: of two concurrent publishers, only one tells the visitor.
-        changed = (
-            ChatRoute.objects.filter(pk=route_id, state=RouteState.QUEUED)
-            .exclude(last_position=position)
-            .update(last_position=position)
-        )
-        if changed:
-            visitor.queue_position(conversation_id, position)
-            told += 1
+    with transaction.atomic():
+        for route_id, conversation_id, team_id, last in queued.values_list(
+            "pk", "conversation_id", "team_id", "last_position"
+        ):
+            position = positions[team_id] = positions.get(team_id, 0) + 1
+            if position == last:
+                continue
+            # Conditional: of two concurrent publishers, only one tells the visitor (rows are
+            # taken in the same order by both, so they wait for each other, never deadlock).
+            changed = (
+                ChatRoute.objects.filter(pk=route_id, state=RouteState.QUEUED)
+                .exclude(last_position=position)
+                .update(last_position=position)
+            )
+            if changed:
+                visitor.queue_position(conversation_id, position)
+                told += 1
     return told
 
 
