@@ -20,8 +20,17 @@ _REFUSED_CODECS = frozenset(
 )
 # Labels mail clients put on windows-1252 text (WHATWG Encoding Standard does the same).
 _AS_WINDOWS_1252 = frozenset({"latin_1", "iso8859_1", "ascii", "cp1252"})
+# Charset labels real mailers write that Python does not know by that name.
+CHARSET_ALIASES = {
+    "iso-8859-8-i": "iso8859_8", "iso-8859-8-e": "iso8859_8", "iso-8859-6-i": "iso8859_6",
+    "iso-8859-6-e": "iso8859_6", "windows-874": "cp874", "x-sjis": "cp932",
+    "windows-31j": "cp932", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
+    "x-euc-jp": "euc_jp", "x-mac-roman": "mac_roman", "x-mac-cyrillic": "mac_cyrillic",
+    "win-1251": "cp1251", "x-cp1251": "cp1251", "x-cp1250": "cp1250", "cp-850": "cp850",
+    "x-user-defined": "cp1252",
+}  # fmt: skip
 
-_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,80})\?([bBqQ])\?([^?]*)\?=")
+ENCODED_WORD = re.compile(r"=\?([^?\s]{1,80})\?([bBqQ])\?([^?]*)\?=")
 _Q_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]*$")
 _WHITESPACE = re.compile(r"\s+")
@@ -32,6 +41,8 @@ def codec_for(charset: str) -> str:
     label = charset.strip().strip("\"'").lower()
     if not label or len(label) > 40:
         return ""
+    if label in CHARSET_ALIASES:
+        return CHARSET_ALIASES[label]
     try:
         name = codecs.lookup(label).name
     except (LookupError, ValueError):
@@ -79,7 +90,8 @@ def header_text(raw: str) -> str:
     return unfolded
 
 
-def _word_bytes(encoding: str, payload: str) -> bytes | None:
+def word_bytes(encoding: str, payload: str) -> bytes | None:
+    """The bytes of an encoded word's payload ("B" or "Q"); None when it is not base64."""
     if encoding in "bB":
         cleaned = payload.rstrip("=")
         if not _BASE64.match(cleaned):
@@ -113,10 +125,10 @@ def decode_words(value: str) -> str:
             pieces.append(decode_bytes(pending, pending_charset)[0])
         pending, pending_charset = b"", ""
 
-    for match in _ENCODED_WORD.finditer(value):
+    for match in ENCODED_WORD.finditer(value):
         between = value[position : match.start()]
         charset = match.group(1).split("*", 1)[0]
-        data = _word_bytes(match.group(2), match.group(3))
+        data = word_bytes(match.group(2), match.group(3))
         if data is None:
             continue  # left in place as literal text, with what surrounds it
         if between and (between.strip() or not pending):

@@ -10,7 +10,6 @@ falls back on its own; only input with no headers at all is refused with `Malfor
 from __future__ import annotations
 
 import base64
-import binascii
 import email.policy
 import functools
 import mimetypes
@@ -27,12 +26,15 @@ from typing import Any
 
 from atiende.core.sanitize import html_to_text
 from atiende.mail.addresses import (
+    CHARSET_ALIASES,
+    ENCODED_WORD,
     clean_text,
     codec_for,
     decode_bytes,
     decode_words,
     header_text,
     parse_address_list,
+    word_bytes,
 )
 from atiende.mail.quotes import split_reply, split_reply_html
 from atiende.mail.types import ParsedAttachment, ParsedEmail
@@ -83,15 +85,6 @@ def _header(factory: Callable[[str, str], str], name: str, value: str) -> str:
 
 _PARSING = _Parsing()
 
-# Charset labels real mailers write that Python does not know by that name.
-_LABELS = {
-    "iso-8859-8-i": "iso8859_8", "iso-8859-8-e": "iso8859_8", "iso-8859-6-i": "iso8859_6",
-    "iso-8859-6-e": "iso8859_6", "windows-874": "cp874", "x-sjis": "cp932",
-    "windows-31j": "cp932", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
-    "x-euc-jp": "euc_jp", "x-mac-roman": "mac_roman", "x-mac-cyrillic": "mac_cyrillic",
-    "win-1251": "cp1251", "x-cp1251": "cp1251", "x-cp1250": "cp1250", "cp-850": "cp850",
-    "x-user-defined": "cp1252",
-}  # fmt: skip
 # Windows writes its own supersets under the standard labels: Shift_JIS text with ① is cp932,
 # GB2312 text with 喆 is GBK, Big5 text with € is cp950, EUC-KR text with 똠 is cp949.
 _SUPERSETS = {
@@ -99,8 +92,6 @@ _SUPERSETS = {
     "big5": ("cp950", "big5hkscs"), "cp950": ("big5hkscs",), "euc_kr": ("cp949",),
     "iso2022_jp": ("iso2022_jp_2", "iso2022_jp_ext"),
 }  # fmt: skip
-_WORD_LABEL = re.compile(r"=\?([^?\s]{1,80})\?([bBqQ])\?([^?]*)\?=")
-_Q_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
 _META_CHARSET = re.compile(
     rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I
 )
@@ -111,8 +102,7 @@ _NOT_ASCII_LETTER = bytes(b for b in range(256) if not (65 <= b <= 90 or 97 <= b
 
 
 def _codec(charset: str) -> str:
-    label = charset.strip().strip("\"'").strip().lower()
-    return _LABELS.get(label) or codec_for(label)
+    return codec_for(charset.strip().strip("\"'").strip())
 
 
 def _jis_as_cp932(data: bytes) -> bytes | None:
@@ -217,25 +207,14 @@ def decode_text(data: bytes, charset: str = "") -> tuple[str, str]:
     return text, f"CharsetFallback:{label}" if label and codec != "cp1252" else ""
 
 
-def _word_bytes(encoding: str, payload: str) -> bytes | None:
-    try:
-        if encoding in "bB":
-            cleaned = payload.rstrip("=")
-            return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
-        raw = payload.replace("_", " ").encode("ascii")
-    except (binascii.Error, ValueError):
-        return None
-    return _Q_ESCAPE.sub(lambda match: bytes([int(match.group(1), 16)]), raw)
-
-
 def _relabel_word(match: re.Match[str]) -> str:
     """An encoded word whose charset is read by its Windows superset or known alias; ISO-2022-JP
     with NEC symbols rewritten as cp932."""
     charset = match.group(1).split("*", 1)[0]
     label = charset.strip().lower()
-    codec = _LABELS.get(label) or codec_for(label)
+    codec = codec_for(label)
     if codec == "iso2022_jp":
-        data = _word_bytes(match.group(2), match.group(3))
+        data = word_bytes(match.group(2), match.group(3))
         if data is None:
             return match.group(0)
         try:
@@ -245,14 +224,15 @@ def _relabel_word(match: re.Match[str]) -> str:
             if converted is not None:
                 return f"=?cp932?B?{base64.b64encode(converted).decode('ascii')}?="
         return match.group(0)
-    target = _SUPERSETS.get(codec, (codec,))[0] if label in _LABELS or codec in _SUPERSETS else ""
+    known = label in CHARSET_ALIASES or codec in _SUPERSETS
+    target = _SUPERSETS.get(codec, (codec,))[0] if known else ""
     if not target:
         return match.group(0)
     return f"=?{target}?{match.group(2)}?{match.group(3)}?="
 
 
 def _relabel(value: str) -> str:
-    return _WORD_LABEL.sub(_relabel_word, value) if "=?" in value else value
+    return ENCODED_WORD.sub(_relabel_word, value) if "=?" in value else value
 
 
 def _eight_bit(value: str, hint: str) -> str:
