@@ -12,7 +12,6 @@ from django.core import signing
 from django.urls import reverse
 
 SALT = "atiende.satisfaction.survey"
-DEFAULT_MAX_AGE = 14 * 24 * 3600
 MAX_TOKEN_LENGTH = 300
 
 
@@ -25,7 +24,7 @@ class ExpiredToken(InvalidToken):
 
 
 def max_age() -> int:
-    return int(getattr(settings, "ATIENDE_SURVEY_LINK_MAX_AGE", DEFAULT_MAX_AGE))
+    return int(settings.ATIENDE_SURVEY_LINK_MAX_AGE)
 
 
 def make_token(survey_id: int) -> str:
