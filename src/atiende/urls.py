@@ -17,6 +17,9 @@ urlpatterns = [
     path("", include("atiende.consent.urls")),
     path("", include("atiende.satisfaction.urls")),
     path("", include("atiende.reports.urls")),
+    path("", include("atiende.sla.urls")),
+    path("", include("atiende.social.urls")),
+    path("", include("atiende.webhooks.urls")),
     path("", include("atiende.portal.urls")),
     path("", include("atiende.conversations.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Service levels: response and resolution targets, the clocks and breaches."""

@@ -1,0 +1,12 @@
+"""Service levels: response and resolution targets, the clocks and breaches."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SLAConfig(AppConfig):
+    name = "atiende.sla"
+    label = "sla"
+    verbose_name = _("Service levels")

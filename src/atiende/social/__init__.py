@@ -1,0 +1,1 @@
+"""Social channels: Messenger, Instagram, WhatsApp, X and Telegram adapters."""
