@@ -1,4 +1,4 @@
-"""Social channels: Messenger, Instagram, WhatsApp, X and Telegram adapters."""
+"""Social channels: Messenger, Instagram, WhatsApp and Telegram adapters."""
 
 from __future__ import annotations
 
@@ -10,3 +10,19 @@ class SocialConfig(AppConfig):
     name = "atiende.social"
     label = "social"
     verbose_name = _("Social channels")
+
+    def ready(self) -> None:
+        from atiende.inboxes import registry
+        from atiende.social import (
+            logs,
+            webhook,  # noqa: F401 - registers the social_process task
+        )
+        from atiende.social.messenger import MessengerAdapter
+        from atiende.social.telegram import TelegramAdapter
+        from atiende.social.whatsapp import WhatsAppAdapter
+
+        registry.register(WhatsAppAdapter())
+        registry.register(MessengerAdapter("messenger"))
+        registry.register(MessengerAdapter("instagram"))
+        registry.register(TelegramAdapter())
+        logs.install()

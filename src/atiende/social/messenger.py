@@ -1,0 +1,226 @@
+"""Messenger and Instagram through Meta's Messenger Platform: one adapter, two kinds.
+
+Inbound: `object: page` (Messenger) or `object: instagram`, `entry[].messaging[]` events from a
+PSID or an IGSID: messages (text, attachments fetched from the URL in their payload), echoes of
+the page's own messages (ignored), `delivery` (mids delivered) and `read` (a watermark, or the
+mid read on Instagram). Outbound: `POST /{version}/me/messages` with `messaging_type: RESPONSE`,
+only within 24 hours of the customer's last message; Messenger files are uploaded with the
+message (`filedata`), Instagram replies carry text only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.utils.translation import gettext as _
+
+from atiende.conversations.actions import receive_message
+from atiende.conversations.models import DeliveryStatus, Direction, Message
+from atiende.core.errors import ActionError
+from atiende.inboxes.contract import (
+    Capabilities,
+    DeliveryResult,
+    InboundMessage,
+    OutboundAttachment,
+    OutboundMessage,
+    PermanentDeliveryError,
+)
+from atiende.inboxes.models import ChannelKind, Inbox
+from atiende.social import client, meta
+from atiende.social.common import Report, accepted_files, record_delivery, require_window
+
+logger = logging.getLogger(__name__)
+
+OBJECTS = {ChannelKind.MESSENGER.value: "page", ChannelKind.INSTAGRAM.value: "instagram"}
+MAX_TEXT = {ChannelKind.MESSENGER.value: 2000, ChannelKind.INSTAGRAM.value: 1000}
+FILE_TYPES = ("image", "video", "audio", "file")
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif"})
+
+
+def _millis(value: Any) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+class MessengerAdapter:
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.capabilities = Capabilities(
+            attachments=kind == ChannelKind.MESSENGER, html=False, max_length=MAX_TEXT[kind]
+        )
+
+    @property
+    def name(self) -> str:
+        return "Instagram" if self.kind == ChannelKind.INSTAGRAM else "Messenger"
+
+    # Webhooks (see social/webhook.py)
+
+    def verify_signature(self, inbox: Inbox, headers: dict[str, str], body: bytes) -> bool:
+        return meta.verify_signature(inbox, headers, body)
+
+    def handshake(self, inbox: Inbox, query: dict[str, str]) -> str | None:
+        return meta.handshake(inbox, query)
+
+    def accepts(self, payload: dict[str, Any]) -> bool:
+        return payload.get("object") == OBJECTS[self.kind]
+
+    def event_key(self, payload: dict[str, Any], digest: str) -> str:
+        return f"sha256:{digest}"
+
+    def _own_id(self, inbox: Inbox) -> str:
+        field = "page_id" if self.kind == ChannelKind.MESSENGER else "instagram_id"
+        return str(inbox.config.get(field) or "")
+
+    def process(self, inbox: Inbox, payload: dict[str, Any]) -> None:
+        own = self._own_id(inbox)
+        for entry in payload.get("entry") or []:
+            if not isinstance(entry, dict):
+                continue
+            if own and str(entry.get("id", "")) != own:
+                logger.warning("inbox %s: webhook for %s ignored", inbox.pk, entry.get("id"))
+                continue
+            for event in entry.get("messaging") or []:
+                if isinstance(event, dict):
+                    self._event(inbox, event)
+
+    def _event(self, inbox: Inbox, event: dict[str, Any]) -> None:
+        sender = str((event.get("sender") or {}).get("id", ""))
+        message = event.get("message")
+        if isinstance(message, dict) and not message.get("is_echo"):
+            self._receive(inbox, sender, message, _millis(event.get("timestamp")))
+        delivery = event.get("delivery")
+        if isinstance(delivery, dict):
+            for mid in delivery.get("mids") or []:
+                record_delivery(inbox, str(mid), DeliveryStatus.DELIVERED)
+        read = event.get("read")
+        if isinstance(read, dict):
+            if read.get("mid"):
+                record_delivery(inbox, str(read["mid"]), DeliveryStatus.READ)
+            elif (watermark := _millis(read.get("watermark"))) is not None:
+                self._read_until(inbox, sender, watermark)
+
+    def _read_until(self, inbox: Inbox, sender: str, watermark: datetime) -> None:
+        """Messenger's read receipt: every reply to this person sent up to the watermark."""
+        replies = (
+            Message.objects.filter(
+                inbox_id=inbox.pk,
+                direction__in=(Direction.OUTBOUND, Direction.BOT),
+                delivery_status__in=(DeliveryStatus.SENT, DeliveryStatus.DELIVERED),
+                created_at__lte=watermark,
+                conversation__contact__identities__kind=self.kind,
+                conversation__contact__identities__value=sender,
+            )
+            .exclude(external_id="")
+            .values_list("external_id", flat=True)
+        )
+        for external_id in list(replies):
+            record_delivery(inbox, external_id, DeliveryStatus.READ)
+
+    def _receive(
+        self, inbox: Inbox, sender: str, message: dict[str, Any], sent_at: datetime | None
+    ) -> None:
+        if not sender or not message.get("mid"):
+            return
+        texts = [str(message.get("text", ""))]
+        files: list[tuple[str, bytes | None]] = []
+        for number, item in enumerate(message.get("attachments") or [], start=1):
+            if not isinstance(item, dict):
+                continue
+            kind = str(item.get("type", ""))
+            url = str((item.get("payload") or {}).get("url", ""))
+            if kind in FILE_TYPES and url:
+                try:
+                    content = client.download(url, headers={})
+                except PermanentDeliveryError as exc:
+                    texts.append(
+                        _("[A file could not be fetched from %(channel)s: %(error)s]")
+                        % {"channel": self.name, "error": exc}
+                    )
+                    continue
+                name = os.path.basename(urlsplit(url).path) or f"{kind}-{number}"
+                files.append((name, content))
+            elif url:
+                texts.append(url)  # a shared link ("fallback"): the address is the message
+            else:
+                texts.append(
+                    _("[The customer sent a %(channel)s attachment of type “%(type)s”, which "
+                      "atiende cannot show.]") % {"channel": self.name, "type": kind}
+                )  # fmt: skip
+        attachments, notes = accepted_files(files)
+        inbound = InboundMessage(
+            inbox_id=inbox.pk,
+            identity_kind=self.kind,
+            identity_value=sender,
+            text="\n".join(part for part in (*texts, *notes) if part),
+            external_id=str(message["mid"]),
+            sent_at=sent_at,
+            attachments=attachments,
+            metadata={"channel": self.kind},
+        )
+        try:
+            receive_message(inbound, inbox=inbox)
+        except ActionError as exc:
+            logger.warning("inbox %s: %s message refused: %s", inbox.pk, self.name, exc.detail)
+
+    # Replies
+
+    def send(self, inbox: Inbox, message: OutboundMessage) -> DeliveryResult:
+        if not message.identity_value:
+            raise PermanentDeliveryError(
+                _("The customer has no %(channel)s id.") % {"channel": self.name}
+            )
+        limit = MAX_TEXT[self.kind]
+        if len(message.text) > limit:
+            raise PermanentDeliveryError(
+                _("%(channel)s messages hold at most %(count)d characters.")
+                % {"channel": self.name, "count": limit}
+            )
+        if message.attachments and self.kind == ChannelKind.INSTAGRAM:
+            raise PermanentDeliveryError(_("Instagram replies from atiende cannot carry files."))
+        require_window(inbox, message.conversation_id)
+        recipient = {"id": message.identity_value}
+        sent: list[str] = []
+        if message.text.strip():
+            answer = meta.post(
+                inbox,
+                "me/messages",
+                json={
+                    "recipient": recipient,
+                    "messaging_type": "RESPONSE",
+                    "message": {"text": message.text.strip()},
+                },
+            )
+            sent.append(str(answer.get("message_id", "")))
+        for attachment in message.attachments:
+            sent.append(self._send_file(inbox, recipient, attachment))
+        return DeliveryResult(external_id=sent[0] if sent else "", status="sent")
+
+    def _send_file(
+        self, inbox: Inbox, recipient: dict[str, str], attachment: OutboundAttachment
+    ) -> str:
+        kind = "image" if attachment.content_type in IMAGE_TYPES else "file"
+        with open(attachment.path, "rb") as handle:
+            answer = meta.post(
+                inbox,
+                "me/messages",
+                data={
+                    "recipient": json.dumps(recipient),
+                    "messaging_type": "RESPONSE",
+                    "message": json.dumps(
+                        {"attachment": {"type": kind, "payload": {"is_reusable": False}}}
+                    ),
+                },
+                files={"filedata": (attachment.filename, handle, attachment.content_type)},
+            )
+        return str(answer.get("message_id", ""))
+
+    def test_connection(self, inbox: Inbox) -> Report:
+        fields = "id,name" if self.kind == ChannelKind.MESSENGER else "id,name,username"
+        return meta.test_connection(inbox, "me", fields)
