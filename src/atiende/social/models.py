@@ -7,6 +7,8 @@ its 200 (SECURITY.md I1) under a unique (inbox, key), so a redelivery stores not
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -78,3 +80,19 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inbox_id}:{self.key}"
+
+
+class SocialInboxManager(models.Manager["SocialInbox"]):
+    def get_queryset(self) -> models.QuerySet[SocialInbox]:
+        return super().get_queryset().filter(channel__in=SOCIAL_CHANNELS)
+
+
+class SocialInbox(Inbox):
+    """The social inboxes, as their own admin page (credentials, connection test)."""
+
+    objects: ClassVar[SocialInboxManager] = SocialInboxManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("social inbox")
+        verbose_name_plural = _("social inboxes")
