@@ -102,12 +102,16 @@ def test_the_connection_test_reports_what_the_provider_answered(
     reports = [_act(admin_client, "test_connection", inbox) for inbox in (working, wrong, bot)]
 
     assert reports[0] == [
-        f"{working.name}: works: HTTP 200 | display_phone_number: +1 555-010-0100 | "
-        "verified_name: Atiende Test"
+        (
+            f"{working.name}: works: HTTP 200 | display_phone_number: +1 555-010-0100 | "
+            "verified_name: Atiende Test"
+        )
     ]
     assert reports[1] == [
-        f"{wrong.name}: failed: HTTP 401 | Invalid OAuth access token - Cannot parse access "
-        "token (190)"
+        (
+            f"{wrong.name}: failed: HTTP 401 | Invalid OAuth access token - Cannot parse access "
+            "token (190)"
+        )
     ]
     assert reports[2] == [
         f"{bot.name}: works: @atiende_bot (123456) | webhook: none | pending updates: 0"
@@ -126,8 +130,10 @@ def test_set_webhook_gives_telegram_the_inbox_url_and_secret(
 
     url = f"https://support.example.test/social/{bot.pk}/webhook"
     assert refused == [
-        f"{bot.name}: failed: http://support.example.test/social/{bot.pk}/webhook | 400: Bad "
-        "Request: bad webhook: An HTTPS URL must be provided for webhook"
+        (
+            f"{bot.name}: failed: http://support.example.test/social/{bot.pk}/webhook | 400: Bad "
+            "Request: bad webhook: An HTTPS URL must be provided for webhook"
+        )
     ]
     assert accepted == [f"{bot.name}: works: webhook set to {url}"]
     assert provider.webhook == {
