@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from atiende.conversations.views.common import agent
 from atiende.reports.charts import per_day_svg
 from atiende.reports.queries import DEFAULT_PERIOD, PERIODS, Report, Row, build_report
+from atiende.sla.reports import attainment
 
 
 def _days(request: HttpRequest) -> int:
@@ -39,6 +40,7 @@ def page(request: HttpRequest) -> HttpResponse:
         "periods": PERIODS,
         "chart": per_day_svg(report.per_day),
         "highest_category": max((c.count for c in report.categories), default=0),
+        "sla": attainment(report.period.start, report.period.end),
     }
     return render(request, "reports/page.html", context)
 

@@ -10,3 +10,12 @@ class SLAConfig(AppConfig):
     name = "atiende.sla"
     label = "sla"
     verbose_name = _("Service levels")
+
+    def ready(self) -> None:
+        from atiende.conversations import extensions
+        from atiende.sla import demo, tasks, timeline
+
+        tasks.connect()
+        extensions.register_panel("sla", "sla:panel", order=3)
+        timeline.register()
+        demo.register()

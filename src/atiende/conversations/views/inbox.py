@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -24,9 +25,10 @@ from atiende.conversations.forms import SearchForm
 from atiende.conversations.models import ACTIVE_STATUSES, Conversation, Status
 from atiende.conversations.views.common import agent, is_htmx
 from atiende.people.models import Team, User
+from atiende.sla.inbox import SLA_VIEWS, sla_filter
 
 PAGE_SIZE = 50
-VIEWS = ("mine", "unassigned", "open", "team", "status")
+VIEWS = ("mine", "unassigned", "open", "team", "status", *SLA_VIEWS)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ def filter_for(selection: Selection, user: User) -> Q:
         return active & Q(team_id=selection.team_id)
     if selection.view == "status":
         return Q(status=selection.status)
+    if selection.view in SLA_VIEWS:
+        return active & sla_filter(selection.view, timezone.now())
     return active
 
 
@@ -168,11 +172,15 @@ def list_title(selection: Selection, user: User) -> str:
         return team.name if team else _("Team")
     if selection.view == "status":
         return str(Status(selection.status).label)
+    if selection.view in SLA_VIEWS:
+        return str(SLA_VIEWS[selection.view])
     return _("All open")
 
 
 def with_related(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
-    return queryset.select_related("contact", "inbox", "assignee", "team").prefetch_related("tags")
+    return queryset.select_related("contact", "inbox", "assignee", "team", "sla").prefetch_related(
+        "tags"
+    )
 
 
 @require_GET
