@@ -177,7 +177,8 @@ CHANNEL_PREFIX = os.environ.get("ATIENDE_CHANNEL_PREFIX") or (
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels_redis' layer, reading this process's messages in batches.
+            "BACKEND": "atiende.realtime.layer.BatchingRedisChannelLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "prefix": CHANNEL_PREFIX,

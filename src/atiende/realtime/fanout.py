@@ -48,12 +48,15 @@ return over
 
 
 def batches_for(layer: Any) -> bool:
-    """Whether `send_batch` knows this layer (exactly channels_redis' RedisChannelLayer)."""
+    """Whether `send_batch` knows this layer: channels_redis' RedisChannelLayer, or ours, which
+    keeps its sends (`realtime.layer`)."""
     try:
         from channels_redis.core import RedisChannelLayer
+
+        from atiende.realtime.layer import BatchingRedisChannelLayer
     except ImportError:  # pragma: no cover - channels_redis is a dependency
         return False
-    return type(layer) is RedisChannelLayer
+    return type(layer) in (RedisChannelLayer, BatchingRedisChannelLayer)
 
 
 class _Scores:
