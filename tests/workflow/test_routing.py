@@ -208,3 +208,62 @@ def test_routing_twice_is_harmless(factory: Factory, told: Told) -> None:
     assert (
         Event.objects.filter(conversation=conversation, kind="conversation.assigned").count() == 1
     )
+
+
+def test_a_publishing_pass_tells_only_the_chats_whose_place_changed(
+    factory: Factory, told: Told, django_capture_on_commit_callbacks: Any
+) -> None:
+    support, billing = factory.team(), factory.team()
+    first, second, third = (chat(factory, chat_inbox(factory, support)) for _ in range(3))
+    other = chat(factory, chat_inbox(factory, billing))
+    with django_capture_on_commit_callbacks(execute=True):
+        for conversation in (first, second, other, third):
+            route_conversation(conversation.pk)
+    # Each team has its own queue; arrivals at the back told only the newcomer.
+    assert [(cid, payload) for cid, payload in told if payload["type"] == "queue"] == [
+        (first.pk, {"type": "queue", "position": 1}),
+        (second.pk, {"type": "queue", "position": 2}),
+        (other.pk, {"type": "queue", "position": 1}),
+        (third.pk, {"type": "queue", "position": 3}),
+    ]
+    told.clear()
+
+    ChatRoute.objects.filter(conversation=first).update(state=RouteState.DONE)
+    assert routing.publish_positions() == 2
+    assert routing.publish_positions() == 0
+
+    assert told == [
+        (second.pk, {"type": "queue", "position": 1}),
+        (third.pk, {"type": "queue", "position": 2}),
+    ]
+    positions = dict(
+        ChatRoute.objects.filter(state=RouteState.QUEUED).values_list(
+            "conversation_id", "last_position"
+        )
+    )
+    assert positions == {second.pk: 1, third.pk: 2, other.pk: 1}
+
+
+def test_a_drain_publishes_the_positions_once_at_its_end(factory: Factory, told: Told) -> None:
+    team = factory.team()
+    inbox = chat_inbox(factory, team)
+    chats = [chat(factory, inbox) for _ in range(5)]
+    for conversation in chats:
+        route_conversation(conversation.pk)
+    routing.publish_positions()
+    told.clear()
+    online_agent(factory, team, capacity=2)
+
+    # Inside the drain, each chat routed asks for a pass; they wait for its end.
+    with routing._publisher.held():
+        assert routing.publish_positions() == 0
+        assert told == []
+    routing.drain_queue()
+
+    # Each chat still waiting is told its new place once (the two that left hear "0" after
+    # their routing's commit, which the test's transaction holds back).
+    assert [(cid, payload["position"]) for cid, payload in told] == [
+        (chats[2].pk, 1),
+        (chats[3].pk, 2),
+        (chats[4].pk, 3),
+    ]

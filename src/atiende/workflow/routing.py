@@ -15,11 +15,15 @@ routers the same way. Two routers can therefore never put an agent over capacity
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Count, Field, Q
 from django.utils import timezone
 
 from atiende.conversations import actions
@@ -45,6 +49,8 @@ BUSY_STATUSES = (Status.NEW, Status.OPEN)
 CLOSED_STATUSES = (Status.SOLVED, Status.CLOSED)
 DRAIN_BATCH = 200
 NEVER = datetime.min.replace(tzinfo=UTC)
+# pg_advisory_xact_lock key of the queue positions' publisher (any constant of our own).
+POSITIONS_LOCK = 0x61746E_70
 
 
 class Outcome(StrEnum):
@@ -252,32 +258,95 @@ def leave_queue(route: ChatRoute) -> None:
     transaction.on_commit(publish_positions)
 
 
+class _Publisher:
+    """Who publishes the queue positions now, and whether another pass is owed.
+
+    Every queue change asks for a pass after its commit. A pass started while one runs in this
+    process is not run beside it: the running one makes one more pass when it is done (it
+    reads the queue afresh), so a burst of changes costs a pass or two, not one each. Inside
+    `held()` (a drain routing many chats in turn) the passes wait for the end of the block.
+    """
+
+    def __init__(self) -> None:
+        self.running = threading.Lock()
+        self.owed = threading.Event()
+        self.local = threading.local()
+
+    def publish(self) -> int:
+        self.owed.set()
+        if getattr(self.local, "held", False):
+            return 0
+        told = 0
+        # Re-checked after the release: a pass asked for between the last one and the release
+        # found the lock taken, and this thread takes it again for it.
+        while self.owed.is_set() and self.running.acquire(blocking=False):
+            try:
+                while self.owed.is_set():
+                    self.owed.clear()
+                    told += _publish_pass()
+            finally:
+                self.running.release()
+        return told
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        self.local.held = True
+        try:
+            yield
+        finally:
+            self.local.held = False
+
+
+_publisher = _Publisher()
+
+
 def publish_positions() -> int:
     """Tell each queued visitor whose place changed their new position (1 = next).
 
-    One transaction for all of them (a dequeue moves every chat behind it: one commit, not one
-    per chat), and the visitors hear it after that commit."""
-    told = 0
-    queued = ChatRoute.objects.filter(state=RouteState.QUEUED).order_by("queued_at", "id")
-    positions: dict[int | None, int] = {}
+    Returns how many were told by this call (0 when the pass was left to the publisher already
+    running in this process, or held for the end of a drain)."""
+    return _publisher.publish()
+
+
+def _positions_sql(connection: BaseDatabaseWrapper) -> str:
+    meta = ChatRoute._meta
+    table = connection.ops.quote_name(meta.db_table)
+
+    def column(name: str) -> str:
+        field = meta.get_field(name)
+        assert isinstance(field, Field)
+        return str(connection.ops.quote_name(field.column or ""))
+
+    pk, state, last = column("id"), column("state"), column("last_position")
+    # Only quoted names of our own model go into the text; the values are parameters.
+    return (
+        f"UPDATE {table} SET {last} = ranked.position FROM ("  # noqa: S608
+        f"SELECT {pk} AS route_id, ROW_NUMBER() OVER (PARTITION BY {column('team')} "
+        f"ORDER BY {column('queued_at')}, {pk}) AS position FROM {table} WHERE {state} = %s"
+        f") AS ranked WHERE {table}.{pk} = ranked.route_id AND {table}.{state} = %s "
+        f"AND {table}.{last} <> ranked.position "
+        f"RETURNING {table}.{column('conversation')}, {table}.{last}"
+    )
+
+
+def _publish_pass() -> int:
+    """Every queued chat's position in its team's queue, written in one statement that
+    returns the rows whose position changed; their visitors hear it after the commit.
+
+    The statement only changes rows whose stored position differs, so of two publishers (two
+    processes) only one tells a visitor a given position; on PostgreSQL they take turns on an
+    advisory lock (each would lock the rows it changes in its own order), on SQLite every
+    write transaction already does."""
     with transaction.atomic():
-        for route_id, conversation_id, team_id, last in queued.values_list(
-            "pk", "conversation_id", "team_id", "last_position"
-        ):
-            position = positions[team_id] = positions.get(team_id, 0) + 1
-            if position == last:
-                continue
-            # Conditional: of two concurrent publishers, only one tells the visitor (rows are
-            # taken in the same order by both, so they wait for each other, never deadlock).
-            changed = (
-                ChatRoute.objects.filter(pk=route_id, state=RouteState.QUEUED)
-                .exclude(last_position=position)
-                .update(last_position=position)
-            )
-            if changed:
-                visitor.queue_position(conversation_id, position)
-                told += 1
-    return told
+        connection = transaction.get_connection()
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [POSITIONS_LOCK])
+            cursor.execute(_positions_sql(connection), [RouteState.QUEUED, RouteState.QUEUED])
+            changed = cursor.fetchall()
+        for conversation_id, position in changed:
+            visitor.queue_position(conversation_id, position)
+    return len(changed)
 
 
 def queue_position(conversation_id: int) -> int | None:
@@ -301,17 +370,20 @@ def drain_queue() -> int:
     blocked: set[tuple[int | None, str]] = set()
     assigned = 0
     queued = ChatRoute.objects.filter(state=RouteState.QUEUED).order_by("queued_at", "id")
-    for conversation_id, team_id, language in queued.values_list(
-        "conversation_id", "team_id", "language"
-    )[:DRAIN_BATCH]:
-        if (team_id, language) in blocked:
-            continue
-        outcome = route_conversation(conversation_id, reason="queue")
-        if outcome == Outcome.ASSIGNED:
-            assigned += 1
-        elif outcome == Outcome.QUEUED:
-            # Nobody can take this team's chats in this language: keep their order.
-            blocked.add((team_id, language))
+    # Each chat that leaves moves every one behind it: the positions are published once, at
+    # the end, not after each chat routed (which was O(queue) pushes per chat).
+    with _publisher.held():
+        for conversation_id, team_id, language in queued.values_list(
+            "conversation_id", "team_id", "language"
+        )[:DRAIN_BATCH]:
+            if (team_id, language) in blocked:
+                continue
+            outcome = route_conversation(conversation_id, reason="queue")
+            if outcome == Outcome.ASSIGNED:
+                assigned += 1
+            elif outcome == Outcome.QUEUED:
+                # Nobody can take this team's chats in this language: keep their order.
+                blocked.add((team_id, language))
     publish_positions()
     return assigned
 
