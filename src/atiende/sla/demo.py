@@ -37,8 +37,8 @@ def load(builder: Any) -> None:
 def sign_in() -> list[str]:
     return [
         _(
-            "SLA targets (policy \u201cSonora standard\u201d) are set on every inbox: see the "
-            "Service level panel and the inbox's SLA views."
+            'SLA targets (the policy "Sonora standard") are set on every inbox: see the '
+            "Service level panel beside a conversation and the inbox's SLA views."
         )
     ]
 

@@ -1,0 +1,186 @@
+"""What agents and supervisors see: the SLA panel, the inbox badge and SLA views (one join,
+no query per row), the timeline line and the reports section."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from atiende.conversations import actions
+from atiende.conversations.models import Conversation, Message, Priority
+from atiende.core import tasks
+from atiende.people.models import Role, User
+from atiende.sla import breaches, state
+from atiende.sla.models import ConversationSLA
+from tests.factories import Factory
+from tests.sla.conftest import policy
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TARGETS: dict[str, tuple[int | None, int | None, int | None]] = {Priority.NORMAL: (60, 30, 240)}
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def written_ago(conversation: Conversation, minutes: int) -> None:
+    """The customer's message was written `minutes` ago; the state recomputed."""
+    Message.objects.filter(conversation=conversation).update(
+        created_at=timezone.now() - timedelta(minutes=minutes)
+    )
+    state.refresh(conversation.pk)
+
+
+def test_the_panel_shows_each_target_with_its_time_left(factory: Factory) -> None:
+    policy("Gold", targets=TARGETS)
+    supervisor = factory.user(role=Role.SUPERVISOR)
+    conversation = factory.conversation()
+
+    response = signed_in(supervisor).get(reverse("sla:panel", args=[conversation.pk]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Policy: Gold" in html
+    assert 'data-metric="first_reply"' in html
+    assert 'data-metric="resolution"' in html
+    assert "59 min left" in html
+    assert "3 h 59 min left" in html
+
+
+def test_the_panel_shows_breached_by_and_paused(factory: Factory) -> None:
+    policy(targets=TARGETS)
+    supervisor = factory.user(role=Role.SUPERVISOR)
+    conversation = factory.conversation()
+    written_ago(conversation, 90)
+    actions.change_status(supervisor, conversation, "pending")
+
+    html = signed_in(supervisor).get(reverse("sla:panel", args=[conversation.pk])).content
+    text = html.decode()
+
+    assert "breached by 30 min" in text  # the first reply: pending does not pause it
+    assert "Paused: waiting on the customer" in text  # the resolution
+    assert "2 h 29 min left" in text  # 150 minutes left, less the moment the test took
+
+
+def test_the_panel_says_when_no_policy_applies(factory: Factory) -> None:
+    supervisor = factory.user(role=Role.SUPERVISOR)
+    conversation = factory.conversation()
+
+    html = signed_in(supervisor).get(reverse("sla:panel", args=[conversation.pk])).content
+
+    assert b"No SLA policy applies to this conversation." in html
+
+
+def test_the_panel_is_not_shown_to_an_agent_who_may_not_see_it(factory: Factory) -> None:
+    policy(targets=TARGETS)
+    conversation = factory.conversation(factory.inbox(team=factory.team()))
+    outsider = factory.user(role=Role.AGENT, teams=[factory.team()])
+
+    response = signed_in(outsider).get(reverse("sla:panel", args=[conversation.pk]))
+
+    assert response.status_code == 404
+
+
+def test_the_conversation_page_loads_the_panel_and_shows_the_breach(factory: Factory) -> None:
+    policy(targets=TARGETS)
+    supervisor = factory.user(role=Role.SUPERVISOR)
+    conversation = factory.conversation()
+    written_ago(conversation, 61)
+    breaches.check_breaches()
+
+    html = signed_in(supervisor).get(conversation.get_absolute_url()).content.decode()
+
+    assert reverse("sla:panel", args=[conversation.pk]) in html
+    assert "SLA breached: First reply target of the policy Standard" in html
+
+
+def test_the_inbox_badges_and_sla_views(factory: Factory) -> None:
+    policy(targets={Priority.NORMAL: (120, 30, 240)})
+    supervisor = factory.user(role=Role.SUPERVISOR)
+    late = factory.conversation(subject="Late one")
+    soon = factory.conversation(subject="Soon one")
+    calm = factory.conversation(subject="Calm one")
+    tasks.drain()
+    written_ago(late, 121)  # first reply due two hours after: breached
+    written_ago(soon, 100)  # first reply due in 20 minutes
+    client = signed_in(supervisor)
+
+    everything = client.get(reverse("inbox:home") + "?view=open").content.decode()
+    breached = client.get(reverse("inbox:home") + "?view=sla_breached").content.decode()
+    due_soon = client.get(reverse("inbox:home") + "?view=sla_soon").content.decode()
+
+    assert "SLA breached" in everything
+    assert "SLA due in 19 min" in everything
+    assert everything.count("sla-badge") == 2
+    assert "Late one" in breached
+    assert "Soon one" not in breached
+    assert "Calm one" not in breached
+    assert "Soon one" in due_soon
+    assert "Late one" not in due_soon
+    assert "Calm one" not in due_soon
+    assert 'href="/inbox/?view=sla_breached"' in everything
+    assert calm.pk
+
+
+def test_the_inbox_list_reads_the_sla_with_the_rows(factory: Factory) -> None:
+    policy(targets=TARGETS)
+    supervisor = factory.user(role=Role.SUPERVISOR)
+    client = signed_in(supervisor)
+    factory.conversation()
+    tasks.drain()
+    client.get(reverse("inbox:home"))  # session and caches warm
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("inbox:home"))
+    for _n in range(10):
+        factory.conversation()
+    tasks.drain()
+    assert ConversationSLA.objects.count() == 11
+
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("inbox:home"))
+
+    assert response.content.decode().count('id="row-') == 11
+    assert len(many) == len(few)
+    rows = next(query["sql"] for query in many if "last_message_at" in query["sql"])
+    assert "sla_conversationsla" in rows
+
+
+def test_reports_show_sla_attainment(factory: Factory) -> None:
+    policy(targets=TARGETS)
+    supervisor = factory.user(role=Role.SUPERVISOR)
+    met = factory.conversation()
+    actions.send_reply(supervisor, met, text="Hi")
+    late = factory.conversation()
+    written_ago(late, 61)
+    factory.conversation()  # still running: not counted
+    tasks.drain()
+    breaches.check_breaches()
+
+    html = signed_in(supervisor).get(reverse("reports:page")).content.decode()
+
+    assert "Service levels" in html
+    assert '50% <span class="muted">(1 met, 1 breached)</span>' in html
+
+
+def test_the_reports_section_in_spanish(factory: Factory) -> None:
+    policy(targets=TARGETS)
+    supervisor = factory.user(role=Role.SUPERVISOR, language="es")
+    conversation = factory.conversation()
+    written_ago(conversation, 61)
+    client = signed_in(supervisor)
+
+    html = client.get(
+        reverse("sla:panel", args=[conversation.pk]), HTTP_ACCEPT_LANGUAGE="es"
+    ).content.decode()
+
+    assert "Primera respuesta" in html
+    assert "superado por 1 min" in html
