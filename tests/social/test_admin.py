@@ -141,3 +141,14 @@ def test_set_webhook_gives_telegram_the_inbox_url_and_secret(
         "secret_token": bot.secret,
         "allowed_updates": ["message"],
     }
+
+
+def test_the_social_admin_speaks_spanish(admin_client: Client, factory: Factory) -> None:
+    factory.inbox(channel="telegram")
+    admin_client.post("/i18n/setlang/", {"language": "es", "next": "/admin/"})
+
+    page = admin_client.get(reverse("admin:social_socialinbox_changelist"))
+
+    html = page.content.decode()
+    assert "Probar la conexión" in html
+    assert "Configurar el webhook de Telegram" in html

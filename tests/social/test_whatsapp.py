@@ -366,3 +366,17 @@ def test_a_recovery_phrase_sent_on_whatsapp_is_masked_before_storage(
     message = Message.objects.get(inbox=inbox, direction=Direction.INBOUND)
     assert "stadium" not in message.body_text
     assert message.body_text.count(MASK) == 12
+
+
+def test_a_provider_address_on_a_private_network_is_refused(
+    factory: Factory, provider: Provider, settings: object
+) -> None:
+    reply = _conversation_with_reply(factory, provider)
+    settings.ATIENDE_ALLOW_PRIVATE_CALLBACKS = False  # type: ignore[attr-defined]
+
+    tasks.drain()
+
+    reply.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.FAILED
+    assert "127.0.0.1, which is not public" in reply.delivery_error
+    assert provider.sends("/messages") == []

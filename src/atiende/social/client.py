@@ -1,6 +1,7 @@
 """Talking to a social provider over HTTP: one place for addresses, timeouts and errors.
 
-Every request goes through the API channel's SSRF refusal (`check_destination`: no private or
+Every request goes through the SSRF-safe client the API channel and outgoing webhooks use
+(`core.callbacks`: every address the host resolves to checked at connect time, no private or
 loopback address unless ATIENDE_ALLOW_PRIVATE_CALLBACKS, tests only), follows no redirect, and
 turns the provider's answer into the outbox's two errors: 408, 429 and 5xx retry
 (`DeliveryError`), any other 4xx gives up (`PermanentDeliveryError`) with the provider's own
@@ -14,7 +15,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from atiende.inboxes.api_channel import check_destination
+from atiende.core import callbacks
 from atiende.inboxes.contract import DeliveryError, PermanentDeliveryError
 from atiende.inboxes.models import Inbox
 
@@ -33,6 +34,11 @@ def redact(text: str, *secrets_: str) -> str:
     return text
 
 
+def _client() -> httpx.Client:
+    allow = bool(getattr(settings, "ATIENDE_ALLOW_PRIVATE_CALLBACKS", False))
+    return callbacks.client(timeout=TIMEOUT, allow_private=allow)
+
+
 def call(
     method: str,
     url: str,
@@ -40,13 +46,14 @@ def call(
     hide: tuple[str, ...] = (),
     **kwargs: Any,
 ) -> httpx.Response:
-    """One request; DeliveryError when the provider cannot be reached."""
+    """One request; DeliveryError when the provider cannot be reached, PermanentDeliveryError
+    when its address may not be called."""
     try:
-        check_destination(url)
-    except DeliveryError as exc:
-        raise type(exc)(redact(str(exc), *hide)) from None
-    try:
-        return httpx.request(method, url, timeout=TIMEOUT, follow_redirects=False, **kwargs)
+        callbacks.check_url(url)
+        with _client() as http:
+            return http.request(method, url, **kwargs)
+    except callbacks.DestinationRefused as exc:
+        raise PermanentDeliveryError(redact(str(exc), *hide)) from None
     except httpx.HTTPError as exc:
         raise DeliveryError(redact(f"{type(exc).__name__}: {exc}", *hide)) from None
 
@@ -64,22 +71,19 @@ def check_answer(response: httpx.Response, detail: str) -> None:
 def download(url: str, *, headers: dict[str, str], hide: tuple[str, ...] = ()) -> bytes | None:
     """A file's bytes, or None when it is larger than attachments may be."""
     limit = settings.ATIENDE_MAX_ATTACHMENT_BYTES
-    try:
-        check_destination(url)
-    except DeliveryError as exc:
-        raise type(exc)(redact(str(exc), *hide)) from None
     chunks: list[bytes] = []
     size = 0
     try:
-        with httpx.stream(
-            "GET", url, headers=headers, timeout=TIMEOUT, follow_redirects=False
-        ) as response:
+        callbacks.check_url(url)
+        with _client() as http, http.stream("GET", url, headers=headers) as response:
             check_answer(response, response.reason_phrase)
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > limit:
                     return None
                 chunks.append(chunk)
+    except callbacks.DestinationRefused as exc:
+        raise PermanentDeliveryError(redact(str(exc), *hide)) from None
     except httpx.HTTPError as exc:
         raise DeliveryError(redact(f"{type(exc).__name__}: {exc}", *hide)) from None
     return b"".join(chunks)
