@@ -60,6 +60,7 @@ def domain_objects(factory: Factory, admin_user: User) -> None:
     from atiende.chat.models import ChatWidget, Visitor
     from atiende.helpcenter import actions as helpcenter
     from atiende.helpcenter.models import ArticleFeedback
+    from atiende.webhooks import actions as webhooks
     from atiende.workflow.models import AgentProfile, InboxSchedule
 
     chat_inbox = factory.inbox(channel="chat")
@@ -76,6 +77,8 @@ def domain_objects(factory: Factory, admin_user: User) -> None:
     Category.objects.create(slug="billing", name="Billing")
     Macro.objects.create(title="Refund policy")
     BotPolicy.objects.create()
+    endpoint = webhooks.create_endpoint(None, url="https://crm.example.test/hooks", kinds=["*"])
+    webhooks.send_ping(None, endpoint)  # a delivery in the log (queued, not sent)
 
 
 def _url(model: type[Model], view: str, *args: object) -> str:

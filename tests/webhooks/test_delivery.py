@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
 
 from atiende.conversations.actions import add_note, send_reply
-from atiende.core import callbacks, tasks
+from atiende.core import callbacks, recurring, tasks
 from atiende.core.models import Event, Task, TaskStatus
 from atiende.people.models import Role
 from atiende.webhooks import actions
-from atiende.webhooks.delivery import ATTEMPT, DELIVER_EVENT, on_event
+from atiende.webhooks.delivery import ATTEMPT, DELIVER_EVENT, PRUNE, on_event, prune_log
 from atiende.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
 from tests.factories import Factory
 from tests.webhooks.conftest import Answer, Receiver
@@ -418,3 +419,55 @@ def test_a_ping_reaches_even_a_disabled_endpoint(endpoint: Endpoint, receiver: R
     assert body["kind"] == "webhook.ping"
     assert body["data"] == {"endpoint_id": endpoint.pk}
     assert request.headers["x-atiende-event"] == "webhook.ping"
+
+
+def test_pruning_deletes_finished_deliveries_older_than_the_log_keeps(
+    endpoint: Endpoint, receiver: Receiver, settings: Any
+) -> None:
+    settings.ATIENDE_WEBHOOKS_LOG_DAYS = 30
+    actions.send_ping(None, endpoint)
+    actions.send_ping(None, endpoint)
+    tasks.drain()
+    old, recent = Delivery.objects.order_by("pk")
+    Delivery.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=31))
+    waiting = Delivery.objects.create(endpoint=endpoint, kind="webhook.ping", body="{}")
+    Delivery.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - timedelta(days=40))
+
+    assert prune_log() == 1
+
+    assert set(Delivery.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
+    assert not Attempt.objects.filter(delivery_id=old.pk).exists()
+    assert Attempt.objects.filter(delivery_id=recent.pk).count() == 1
+
+
+def test_pruning_runs_as_a_recurring_task(endpoint: Endpoint) -> None:
+    recurring.start_all()
+    tasks.drain()
+
+    done = Task.objects.filter(name=PRUNE, status=TaskStatus.DONE)
+    assert done.count() == 1
+    assert Task.objects.filter(name=PRUNE, status=TaskStatus.PENDING).count() == 1  # the next
+
+
+def test_a_process_reuses_its_endpoint_list_within_the_cache_time(
+    transactional_db: None, receiver: Receiver, settings: Any
+) -> None:
+    settings.ATIENDE_WEBHOOKS_ENDPOINT_CACHE_SECONDS = 60
+    endpoint = only_conversations(receiver)
+    factory = Factory()
+    factory.conversation()
+    tasks.drain()
+    # Another process turns it off (an update: no signal reaches this one).
+    Endpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+    factory.conversation()
+    tasks.drain()
+    # A change made in this process applies at once.
+    actions.update_endpoint(None, endpoint, description="renamed")
+    factory.conversation()
+    tasks.drain()
+
+    assert len(receiver.requests) == 1
+    assert [d.status for d in Delivery.objects.order_by("pk")] == [
+        DeliveryStatus.SUCCEEDED,
+        DeliveryStatus.FAILED,  # queued from the cached list; refused when it ran
+    ]

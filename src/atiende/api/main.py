@@ -16,6 +16,7 @@ from atiende.assistant import api as assistant_api
 from atiende.chat import api as chat_api
 from atiende.consent import api as consent_api
 from atiende.helpcenter import api as helpcenter_api
+from atiende.webhooks import api as webhooks_api
 from atiende.workflow import api as workflow_api
 
 api = NinjaAPI(
@@ -43,3 +44,4 @@ api.add_router("/helpcenter", helpcenter_api.router)
 api.add_router("/assistant", assistant_api.router)
 api.add_router("/accounts", accounts_api.router)
 api.add_router("/grants", consent_api.router)
+api.add_router("/webhooks", webhooks_api.router)

@@ -33,6 +33,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from atiende.core import callbacks, events, recurring, tasks
 from atiende.core.models import Event
@@ -350,10 +351,11 @@ def _count_failure(endpoint_id: int, outcome: Outcome) -> None:
     if not endpoint.is_active or endpoint.consecutive_failures < limit:
         return
     with translation.override(settings.LANGUAGE_CODE):
-        reason = _("Disabled after %(count)d deliveries in a row failed; the last: %(last)s.") % {
-            "count": endpoint.consecutive_failures,
-            "last": describe(outcome),
-        }
+        reason = ngettext(
+            "Disabled: %(count)d delivery failed; the last: %(last)s.",
+            "Disabled: %(count)d deliveries in a row failed; the last: %(last)s.",
+            endpoint.consecutive_failures,
+        ) % {"count": endpoint.consecutive_failures, "last": describe(outcome)}
     endpoint.is_active = False
     endpoint.disabled_at = timezone.now()
     endpoint.disabled_reason = reason
