@@ -49,7 +49,7 @@ def check_breaches(now: datetime | None = None) -> int:
 def breach(conversation_id: int, now: datetime) -> int:
     with transaction.atomic():
         conversation = (
-            Conversation.objects.select_for_update()
+            Conversation.objects.select_for_update(of=("self",))
             .select_related("assignee", "contact")
             .filter(pk=conversation_id)
             .first()
