@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ from django.utils.translation import gettext as _
 from atiende.conversations import attachments as attachment_store
 from atiende.conversations.actions import receive_message
 from atiende.conversations.models import DeliveryStatus, Direction, Message
-from atiende.core import events, masking, tasks
+from atiende.core import events, masking, rawsql, tasks
 from atiende.core.errors import ActionError
 from atiende.core.models import Event, Task, TaskStatus
 from atiende.inboxes.contract import InboundAttachment, InboundMessage
@@ -120,9 +121,14 @@ def ingest_many(
             results[position] = error
     try:
         with transaction.atomic():
-            for position, name in written:
-                raw, key = mails[position]
-                results[position] = _create(inbox, raw, source, key, name, delay=delay)
+            rows = _create_all(
+                inbox,
+                [(mails[position][0], mails[position][1], name) for position, name in written],
+                source,
+                delay=delay,
+            )
+            for (position, _name), row in zip(written, rows, strict=True):
+                results[position] = row
     except Exception:
         for position, name in written:
             _remove(name)
@@ -143,7 +149,39 @@ def _create(
 ) -> RawEmail:
     """The row of bytes stored under `name`, and its task (inside the caller's transaction)."""
     too_large = len(raw) > config.max_message_bytes()
-    raw_email = RawEmail.objects.create(
+    raw_email = rawsql.insert(_row(inbox, raw, source, source_key, name))
+    assert raw_email is not None  # without ignore_conflicts a row or an IntegrityError
+    if not too_large:
+        tasks.enqueue(TASK, {"raw_id": raw_email.pk}, key=f"mail:{raw_email.pk}", delay=delay)
+    return raw_email
+
+
+def _create_all(
+    inbox: Inbox, mails: list[tuple[bytes, str, str]], source: str, *, delay: float = 0
+) -> list[RawEmail]:
+    """`_create` for several (bytes, source key, storage name): one INSERT for the rows (their
+    ids read back), one for their tasks, the rows `tasks.enqueue` writes (ON CONFLICT DO
+    NOTHING under the task's unique key). One statement each instead of one per message: the
+    ORM's compiler per row was most of the IMAP fetcher's CPU."""
+    rows = RawEmail.objects.bulk_create(
+        [_row(inbox, raw, source, key, name) for raw, key, name in mails]
+    )
+    run_at = timezone.now() + timedelta(seconds=delay)
+    queued = [
+        Task(name=TASK, key=f"mail:{row.pk}", payload={"raw_id": row.pk}, run_at=run_at)
+        for row in rows
+        if row.status == RawStatus.RECEIVED
+    ]
+    if queued:
+        Task.objects.bulk_create(queued, ignore_conflicts=True)
+        transaction.on_commit(tasks.wake)
+    return rows
+
+
+def _row(inbox: Inbox, raw: bytes, source: str, source_key: str, name: str) -> RawEmail:
+    """The unsaved row of bytes stored under `name` (quarantined at once when too large)."""
+    too_large = len(raw) > config.max_message_bytes()
+    return RawEmail(
         inbox=inbox,
         source=source[:16],
         source_key=source_key[:255],
@@ -158,9 +196,6 @@ def _create(
             else ""
         ),
     )
-    if not too_large:
-        tasks.enqueue(TASK, {"raw_id": raw_email.pk}, key=f"mail:{raw_email.pk}", delay=delay)
-    return raw_email
 
 
 def _write(raw: bytes, *, sync: bool = True) -> str:
