@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 from collections.abc import Iterator
@@ -43,6 +44,15 @@ def social_inbox(
     factory: Factory, channel: str, provider: Provider, token: str = "", **config: str
 ) -> Inbox:
     inbox = factory.inbox(channel=channel, config={"api_base_url": provider.url, **config})
+    if channel == "x":
+        ChannelCredentials.objects.create(
+            inbox=inbox,
+            access_token=token or fake.X_TOKEN,
+            access_token_secret=fake.X_TOKEN_SECRET,
+            consumer_key=fake.X_CONSUMER_KEY,
+            app_secret=fake.X_CONSUMER_SECRET,
+        )
+        return inbox
     default = fake.BOT_TOKEN if channel == "telegram" else fake.GRAPH_TOKEN
     ChannelCredentials.objects.create(
         inbox=inbox,
@@ -71,6 +81,20 @@ def post_meta(inbox: Inbox, body: bytes, signature: str | None = None) -> Any:
 def post_telegram(inbox: Inbox, body: bytes, secret: str | None = None) -> Any:
     token = inbox.secret if secret is None else secret
     headers = {"X-Telegram-Bot-Api-Secret-Token": token}
+    return Client().post(
+        webhook_url(inbox), data=body, content_type="application/json", headers=headers
+    )
+
+
+def x_signature(body: bytes, secret: str = fake.X_CONSUMER_SECRET) -> str:
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    return "sha256=" + base64.b64encode(digest).decode()
+
+
+def post_x(inbox: Inbox, body: bytes, signature: str | None = None) -> Any:
+    headers = {
+        "X-Twitter-Webhooks-Signature": x_signature(body) if signature is None else signature
+    }
     return Client().post(
         webhook_url(inbox), data=body, content_type="application/json", headers=headers
     )

@@ -9,6 +9,9 @@ be told to fail the next sends with a status and the provider's error body.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import itertools
 import json
 import threading
@@ -18,14 +21,20 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import HTTP
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlsplit
 
 VERSION = "v21.0"
 GRAPH_TOKEN = "EAAG-test-token"
 BOT_TOKEN = "123456:ABC-test-bot-token"
 PHONE_NUMBER_ID = "106540352242922"
+X_CONSUMER_KEY = "xvz1evFS4wEEPTGEFPHBog"
+X_CONSUMER_SECRET = "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw"
+X_TOKEN = "4337869213-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb"
+X_TOKEN_SECRET = "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE"
+X_USER_ID = "4337869213"
 PAGE_ID = "1127409233"
 # 1x1 PNG and a small PDF: real magic bytes, so attachment sniffing sees what it would.
 PNG = bytes.fromhex(
@@ -130,6 +139,8 @@ class Handler(BaseHTTPRequestHandler):
     def _route(self, call: Call) -> None:
         if call.path.startswith("/bot") or call.path.startswith("/file/bot"):
             self._telegram(call)
+        elif call.path.startswith("/2/"):
+            self._x(call)
         else:
             self._graph(call)
 
@@ -210,6 +221,33 @@ class Handler(BaseHTTPRequestHandler):
             self._answer(failure.status, failure.body)
         return failure is not None
 
+    # X API v2
+
+    def _x(self, call: Call) -> None:
+        url = f"{self.provider.url}{self.path}"
+        if not _oauth_valid(call.method, url, call.headers.get("authorization", "")):
+            self._answer(
+                401,
+                {"title": "Unauthorized", "type": "about:blank", "status": 401,
+                 "detail": "Unauthorized"},
+            )  # fmt: skip
+            return
+        parts = call.path.strip("/").split("/")
+        if call.method == "GET" and parts == ["2", "users", "me"]:
+            user = {"id": X_USER_ID, "name": "Atiende Support", "username": "atiende_help"}
+            self._answer(200, {"data": user})
+        elif call.method == "POST" and parts[:3] == ["2", "dm_conversations", "with"]:
+            if self._failing():
+                return
+            number = next(self.provider.ids)
+            data = {
+                "dm_conversation_id": f"{parts[3]}-{X_USER_ID}",
+                "dm_event_id": str(1_800_000_000_000_000_000 + number),
+            }
+            self._answer(201, {"data": data})
+        else:
+            self._answer(404, {"title": "Not Found Error", "status": 404, "detail": "no route"})
+
     # Bot API
 
     def _telegram(self, call: Call) -> None:
@@ -260,6 +298,31 @@ class Handler(BaseHTTPRequestHandler):
             self._answer(200, {"ok": True, "result": sent})
         else:
             self._answer(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+
+
+def _oauth_valid(method: str, url: str, header: str) -> bool:
+    """RFC 5849: recompute the HMAC-SHA1 over method, URL and the oauth_* and query parameters
+    with the consumer secret and token secret this server knows."""
+    if not header.startswith("OAuth "):
+        return False
+    given: dict[str, str] = {}
+    for item in header[len("OAuth ") :].split(","):
+        key, _, value = item.strip().partition("=")
+        given[unquote(key)] = unquote(value.strip('"'))
+    signature = given.pop("oauth_signature", "")
+    if given.get("oauth_consumer_key") != X_CONSUMER_KEY or given.get("oauth_token") != X_TOKEN:
+        return False
+    parts = urlsplit(url)
+    params = {**dict(parse_qsl(parts.query)), **given}
+    encode = partial(quote, safe="-._~")
+    normalized = "&".join(
+        f"{k}={v}" for k, v in sorted((encode(k), encode(v)) for k, v in params.items())
+    )
+    bare = f"{parts.scheme}://{parts.netloc}{parts.path}"
+    base = f"{method}&{encode(bare)}&{encode(normalized)}"
+    key = f"{encode(X_CONSUMER_SECRET)}&{encode(X_TOKEN_SECRET)}"
+    expected = base64.b64encode(hmac.new(key.encode(), base.encode(), hashlib.sha1).digest())
+    return hmac.compare_digest(expected.decode(), signature)
 
 
 @contextmanager

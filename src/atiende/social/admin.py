@@ -29,8 +29,14 @@ from atiende.social.telegram import TelegramAdapter
 from atiende.social.webhook import social_adapter
 
 # Provider settings kept in Inbox.config (nothing secret).
-CONFIG_FIELDS = ("api_base_url", "api_version", "phone_number_id", "page_id", "instagram_id")
-SECRET_FIELDS = ("access_token", "app_secret", "verify_token")
+CONFIG_FIELDS = (
+    "api_base_url",
+    "api_version",
+    "phone_number_id",
+    "page_id",
+    "instagram_id",
+    "x_user_id",
+)
 
 
 def webhook_url(inbox: SocialInbox) -> str:
@@ -47,6 +53,7 @@ class SocialInboxForm(forms.ModelForm):  # type: ignore[type-arg]  # not subscri
     )
     page_id = forms.CharField(label=_("Facebook page id"), required=False, max_length=64)
     instagram_id = forms.CharField(label=_("Instagram account id"), required=False, max_length=64)
+    x_user_id = forms.CharField(label=_("X account user id"), required=False, max_length=64)
     api_version = forms.CharField(
         label=_("Graph API version"),
         required=False,
@@ -57,7 +64,7 @@ class SocialInboxForm(forms.ModelForm):  # type: ignore[type-arg]  # not subscri
         label=_("API address"),
         required=False,
         assume_scheme="https",
-        help_text=_("Empty: the provider's own (graph.facebook.com, api.telegram.org)."),
+        help_text=_("Empty: the provider's own (graph.facebook.com, api.telegram.org, api.x.com)."),
     )
     access_token = forms.CharField(
         label=_("access token"),
@@ -65,16 +72,29 @@ class SocialInboxForm(forms.ModelForm):  # type: ignore[type-arg]  # not subscri
         widget=forms.PasswordInput(render_value=False),
         help_text=_(
             "WhatsApp: a system user token; Messenger, Instagram: the page token; Telegram: the "
-            "bot token. Leave empty to keep the current one."
+            "bot token; X: the account's OAuth 1.0a access token. Leave empty to keep the "
+            "current one."
         ),
+    )
+    access_token_secret = forms.CharField(
+        label=_("access token secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("X: the access token's secret. Leave empty to keep the current one."),
+    )
+    consumer_key = forms.CharField(
+        label=_("consumer key"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("X: the app's API key. Leave empty to keep the current one."),
     )
     app_secret = forms.CharField(
         label=_("app secret"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
         help_text=_(
-            "Meta: the app secret that signs webhooks. The one it replaces stays valid until "
-            "the next change. Leave empty to keep the current one."
+            "Meta: the app secret that signs webhooks; X: the consumer (API key) secret. The one "
+            "it replaces stays valid until the next change. Leave empty to keep the current one."
         ),
     )
     verify_token = forms.CharField(
@@ -113,6 +133,7 @@ class SocialInboxAdmin(ModelAdmin[SocialInbox]):
                     "phone_number_id",
                     "page_id",
                     "instagram_id",
+                    "x_user_id",
                     "api_version",
                     "api_base_url",
                 )
@@ -120,7 +141,16 @@ class SocialInboxAdmin(ModelAdmin[SocialInbox]):
         ),
         (
             _("Credentials"),
-            {"fields": ("access_token", "app_secret", "verify_token", "stored_credentials")},
+            {
+                "fields": (
+                    "access_token",
+                    "access_token_secret",
+                    "consumer_key",
+                    "app_secret",
+                    "verify_token",
+                    "stored_credentials",
+                )
+            },
         ),
         (_("Webhook"), {"fields": ("webhook_address",)}),
     )
@@ -139,6 +169,8 @@ class SocialInboxAdmin(ModelAdmin[SocialInbox]):
             f"{label}: {mask(value)}"
             for label, value in (
                 (_("access token"), found.access_token),
+                (_("access token secret"), found.access_token_secret),
+                (_("consumer key"), found.consumer_key),
                 (_("app secret"), found.app_secret),
                 (_("verify token"), found.verify_token),
             )
@@ -157,8 +189,9 @@ class SocialInboxAdmin(ModelAdmin[SocialInbox]):
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             stored, _created = ChannelCredentials.objects.get_or_create(inbox=obj)
-            if data.get("access_token"):
-                stored.access_token = data["access_token"].strip()
+            for name in ("access_token", "access_token_secret", "consumer_key"):
+                if data.get(name):
+                    setattr(stored, name, data[name].strip())
             if data.get("app_secret") and data["app_secret"].strip() != stored.app_secret:
                 stored.previous_app_secret = stored.app_secret
                 stored.app_secret = data["app_secret"].strip()

@@ -1,4 +1,4 @@
-"""Social channels: Messenger, Instagram, WhatsApp and Telegram adapters."""
+"""Social channels: Messenger, Instagram, WhatsApp, Telegram and X adapters."""
 
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ class SocialConfig(AppConfig):
         from atiende.social.messenger import MessengerAdapter
         from atiende.social.telegram import TelegramAdapter
         from atiende.social.whatsapp import WhatsAppAdapter
+        from atiende.social.x import XAdapter
 
         registry.register(WhatsAppAdapter())
         registry.register(MessengerAdapter("messenger"))
         registry.register(MessengerAdapter("instagram"))
         registry.register(TelegramAdapter())
+        registry.register(XAdapter())
         logs.install()

@@ -42,7 +42,7 @@ FILE_TYPES = ("image", "video", "audio", "file")
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif"})
 
 
-def _millis(value: Any) -> datetime | None:
+def from_millis(value: Any) -> datetime | None:
     try:
         return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
     except (TypeError, ValueError, OverflowError):
@@ -94,7 +94,7 @@ class MessengerAdapter:
         sender = str((event.get("sender") or {}).get("id", ""))
         message = event.get("message")
         if isinstance(message, dict) and not message.get("is_echo"):
-            self._receive(inbox, sender, message, _millis(event.get("timestamp")))
+            self._receive(inbox, sender, message, from_millis(event.get("timestamp")))
         delivery = event.get("delivery")
         if isinstance(delivery, dict):
             for mid in delivery.get("mids") or []:
@@ -103,7 +103,7 @@ class MessengerAdapter:
         if isinstance(read, dict):
             if read.get("mid"):
                 record_delivery(inbox, str(read["mid"]), DeliveryStatus.READ)
-            elif (watermark := _millis(read.get("watermark"))) is not None:
+            elif (watermark := from_millis(read.get("watermark"))) is not None:
                 self._read_until(inbox, sender, watermark)
 
     def _read_until(self, inbox: Inbox, sender: str, watermark: datetime) -> None:

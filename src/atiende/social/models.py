@@ -20,6 +20,7 @@ SOCIAL_CHANNELS = (
     ChannelKind.MESSENGER,
     ChannelKind.INSTAGRAM,
     ChannelKind.TELEGRAM,
+    ChannelKind.X,
 )
 
 
@@ -30,10 +31,14 @@ class ChannelCredentials(models.Model):
         Inbox, on_delete=models.CASCADE, related_name="social_credentials", verbose_name=_("inbox")
     )
     # WhatsApp: a system user's token; Messenger and Instagram: the page token; Telegram: the
-    # bot token.
+    # bot token; X: the account's OAuth 1.0a access token.
     access_token = models.CharField(_("access token"), max_length=500, blank=True)
-    # Meta: the app secret that signs webhooks (X-Hub-Signature-256). The previous one stays
-    # valid while the app secret is being changed.
+    # X: the OAuth 1.0a access token secret and the app's consumer (API) key.
+    access_token_secret = models.CharField(_("access token secret"), max_length=200, blank=True)
+    consumer_key = models.CharField(_("consumer key"), max_length=200, blank=True)
+    # Meta: the app secret that signs webhooks (X-Hub-Signature-256); X: the consumer secret
+    # (CRC, x-twitter-webhooks-signature, OAuth). The previous one stays valid while it is being
+    # changed.
     app_secret = models.CharField(_("app secret"), max_length=200, blank=True)
     previous_app_secret = models.CharField(_("previous app secret"), max_length=200, blank=True)
     # Meta: the token typed in the app dashboard for the subscription handshake.

@@ -37,7 +37,7 @@ TASK = "social_process"
 
 
 class SocialAdapter(ChannelAdapter, Protocol):
-    def handshake(self, inbox: Inbox, query: dict[str, str]) -> str | None: ...
+    def handshake(self, inbox: Inbox, query: dict[str, str]) -> str | dict[str, str] | None: ...
 
     def accepts(self, payload: dict[str, Any]) -> bool: ...
 
@@ -67,6 +67,8 @@ def webhook(request: HttpRequest, inbox_id: int) -> HttpResponse:
         challenge = adapter.handshake(inbox, request.GET.dict())
         if challenge is None:
             return _refuse(403, _("The verify token does not match."))
+        if isinstance(challenge, dict):  # X's CRC answer is JSON
+            return JsonResponse(challenge)
         return HttpResponse(challenge, content_type="text/plain")
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
