@@ -270,8 +270,9 @@ def test_agent_presence_shows_typing_and_seen(widget: ChatWidget) -> None:
         client = await connected(session)
         await client.send_json_to({"type": "message", "client_id": "c-" + "4" * 10, "text": "Hi"})
         ack = await next_of(client, "ack")
+        # Agents announce their presence to the visitors' group (realtime.consumers.announce).
         await get_channel_layer().group_send(
-            conversation_group(ack["conversation_id"]),
+            extensions.conversation_visitors_group(ack["conversation_id"]),
             {"type": "atiende.presence", "conversation_id": ack["conversation_id"],
              "user_id": 1, "name": "Ana", "state": "typing", "sender": "x", "hello": False},
         )  # fmt: skip

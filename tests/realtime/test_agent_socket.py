@@ -6,12 +6,14 @@ REDIS_URL is set)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
+from atiende.chat.extensions import conversation_visitors_group
 from atiende.conversations import actions
 from atiende.core.events import conversation_group
 from atiende.inboxes.models import ChannelKind
@@ -203,6 +205,35 @@ def test_viewing_a_chat_marks_it_read(factory: Factory) -> None:
         assert read == {"type": "read", "conversation_id": conversation.pk, "seq": 1}
         marker = await database_sync_to_async(ChatRead.objects.get)(conversation=conversation)
         assert marker.seq == 1
+        await communicator.disconnect()
+
+    run(scenario)
+
+
+def test_an_agent_watching_a_chat_is_announced_to_its_visitors(factory: Factory) -> None:
+    agent = factory.user(role="admin")
+    conversation = factory.conversation(factory.inbox(channel=ChannelKind.CHAT))
+    cookie = session_cookie(agent)
+
+    async def scenario() -> None:
+        # What a visitor's socket listens to (it is not in the agents' conversation group).
+        layer = get_channel_layer()
+        visitors = await layer.new_channel()
+        await layer.group_add(conversation_visitors_group(conversation.pk), visitors)
+        communicator = socket(cookie)
+        assert (await communicator.connect(timeout=TIMEOUT))[0]
+
+        await communicator.send_json_to({"type": "watch", "conversation_id": conversation.pk})
+        viewing = await asyncio.wait_for(layer.receive(visitors), TIMEOUT)
+        await communicator.send_json_to({"type": "typing"})
+        typing = await asyncio.wait_for(layer.receive(visitors), TIMEOUT)
+
+        assert (viewing["type"], viewing["user_id"], viewing["state"]) == (
+            "atiende.presence",
+            agent.pk,
+            "viewing",
+        )
+        assert (typing["conversation_id"], typing["state"]) == (conversation.pk, "typing")
         await communicator.disconnect()
 
     run(scenario)

@@ -139,17 +139,20 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
         await moved(previous, None)
 
     async def join(self, conversation_id: int | None, also: str | None = None) -> None:
-        """Subscribe to the conversation's groups (and `also`, the visitor's own group when the
-        socket opens), all at once: after a restart every dropped visitor comes back within
-        seconds, and each round trip to the channel layer awaited in turn waits behind all the
-        other sockets' work on the event loop."""
+        """Subscribe to the conversation's visitors' group (and `also`, the visitor's own group
+        when the socket opens), all at once: after a restart every dropped visitor comes back
+        within seconds, and each round trip to the channel layer awaited in turn waits behind
+        all the other sockets' work on the event loop.
+
+        Not to the agents' conversation group: every event of the conversation goes there (two
+        or three per message) and a visitor's socket only dropped them; agents announce their
+        presence to the visitors' group too (`realtime.consumers.announce`)."""
         self.conversation_id = conversation_id
         self.seen.clear()
         self.max_seq = 0
         groups = [also] if also is not None else []
         if conversation_id is not None:
-            groups += [conversation_visitors_group(conversation_id),
-                       conversation_group(conversation_id)]  # fmt: skip
+            groups.append(conversation_visitors_group(conversation_id))
         await asyncio.gather(
             *(self.channel_layer.group_add(group, self.channel_name) for group in groups)
         )
@@ -164,9 +167,9 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
 
     async def leave(self) -> None:
         if self.conversation_id is not None:
-            for group in (conversation_visitors_group(self.conversation_id),
-                          conversation_group(self.conversation_id)):  # fmt: skip
-                await self.channel_layer.group_discard(group, self.channel_name)
+            await self.channel_layer.group_discard(
+                conversation_visitors_group(self.conversation_id), self.channel_name
+            )
         self.conversation_id = None
 
     async def switch(self, conversation_id: int) -> None:
@@ -387,10 +390,11 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
             await self.send_json({"type": "read", "seq": self.max_seq, "by": "agent"})
 
     async def atiende_event(self, message: dict[str, Any]) -> None:
-        """Agents' events reach visitors as message frames only (pushed by the chat app)."""
+        """Agents' events reach visitors as message frames only (pushed by the chat app); a
+        socket of a version that still listened to the conversation group may get some."""
 
     async def atiende_visitor_typing(self, message: dict[str, Any]) -> None:
-        """The visitor's own typing, echoed by the conversation group: for agents only."""
+        """The visitor's typing is for agents only (sent to the conversation group)."""
 
 
 def mask_preview(text: str) -> str:

@@ -198,6 +198,12 @@ def broadcast(groups: list[str], message: dict[str, Any]) -> None:
 Sends = list[tuple[list[str], dict[str, Any]]]
 
 
+async def publish(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
+    """Send one message to several groups from the event loop, awaited (on Redis in two round
+    trips for all of them, `realtime.fanout`)."""
+    await _send_all(layer, [(groups, message)])
+
+
 async def _send_all(layer: Any, messages: Sends) -> None:
     if fanout.batches_for(layer):
         # Redis: the whole batch in two round trips per host instead of four per group.

@@ -32,8 +32,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
+from atiende.chat.extensions import conversation_visitors_group
 from atiende.conversations.access import visible_conversations
 from atiende.conversations.models import Conversation
+from atiende.core import events
 from atiende.core.events import INBOX_GROUP, WATCHERS_ONLY, conversation_group
 from atiende.people.models import User
 from atiende.realtime import agent_state
@@ -310,9 +312,12 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channe
         self.watching = None
 
     async def announce(self, state: str, *, hello: bool = False) -> None:
+        """Tell the others who have the conversation open, and its visitors (typing, seen),
+        whose sockets listen to their own group only."""
         assert self.watching is not None
-        await self.channel_layer.group_send(
-            conversation_group(self.watching),
+        await events.publish(
+            self.channel_layer,
+            [conversation_group(self.watching), conversation_visitors_group(self.watching)],
             {
                 "type": "atiende.presence",
                 "conversation_id": self.watching,
