@@ -354,7 +354,7 @@ def test_a_provider_4xx_gives_up_at_once_and_shows_the_provider_words(
     assert Task.objects.get(name="deliver_message").status == TaskStatus.DONE
 
 
-def test_a_recovery_phrase_sent_on_whatsapp_is_masked_before_storage(
+def test_a_recovery_phrase_sent_on_whatsapp_is_masked_in_the_message_and_the_raw_copy(
     factory: Factory, provider: Provider
 ) -> None:
     inbox = _inbox(factory, provider)
@@ -366,6 +366,10 @@ def test_a_recovery_phrase_sent_on_whatsapp_is_masked_before_storage(
     message = Message.objects.get(inbox=inbox, direction=Direction.INBOUND)
     assert "stadium" not in message.body_text
     assert message.body_text.count(MASK) == 12
+    stored = WebhookEvent.objects.get()
+    assert "stadium" not in stored.body
+    assert stored.status == EventStatus.DONE
+    assert json.loads(stored.body)["object"] == "whatsapp_business_account"
 
 
 def test_a_provider_address_on_a_private_network_is_refused(

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from atiende.core import tasks
+from atiende.core import masking, tasks
 from atiende.inboxes.contract import ChannelAdapter
 from atiende.inboxes.models import Inbox
 from atiende.inboxes.registry import adapter_for
@@ -100,10 +100,21 @@ def webhook(request: HttpRequest, inbox_id: int) -> HttpResponse:
     return JsonResponse({"ok": True})
 
 
-def _give_up(payload: dict[str, Any], error: str) -> None:
-    WebhookEvent.objects.filter(pk=payload["event_id"]).update(
-        status=EventStatus.FAILED, error=error[:2000], processed_at=timezone.now()
+def _finish(event_id: int, status: str, error: str = "") -> None:
+    """Record the outcome. The raw body keeps no secret a customer pasted (SECURITY.md I8): the
+    message holds it masked, and the stored delivery is masked the same way once read."""
+    body = WebhookEvent.objects.filter(pk=event_id).values_list("body", flat=True).first()
+    if body is None:
+        return
+    masked = masking.mask_secrets(body)
+    fields: dict[str, Any] = {"body": masked.text} if masked.masked else {}
+    WebhookEvent.objects.filter(pk=event_id).update(
+        status=status, error=error[:2000], processed_at=timezone.now(), **fields
     )
+
+
+def _give_up(payload: dict[str, Any], error: str) -> None:
+    _finish(payload["event_id"], EventStatus.FAILED, error)
 
 
 @tasks.task(TASK, on_give_up=_give_up)
@@ -117,6 +128,4 @@ def process_event(payload: dict[str, Any]) -> None:
     except Exception as exc:
         WebhookEvent.objects.filter(pk=event.pk).update(error=str(exc)[:2000])
         raise
-    WebhookEvent.objects.filter(pk=event.pk).update(
-        status=EventStatus.DONE, error="", processed_at=timezone.now()
-    )
+    _finish(event.pk, EventStatus.DONE)
