@@ -17,7 +17,7 @@ from atiende.conversations.models import Conversation, Message, Priority
 from atiende.core import tasks
 from atiende.people.models import Role, User
 from atiende.sla import breaches, state
-from atiende.sla.models import ConversationSLA
+from atiende.sla.models import ConversationSLA, Policy
 from tests.factories import Factory
 from tests.sla.conftest import policy
 
@@ -184,3 +184,43 @@ def test_the_reports_section_in_spanish(factory: Factory) -> None:
 
     assert "Primera respuesta" in html
     assert "superado por 1 min" in html
+
+
+def test_a_supervisor_with_admin_access_configures_a_policy(factory: Factory) -> None:
+    admin = factory.user(role=Role.ADMIN, is_staff=True, is_superuser=True)
+    inbox = factory.inbox(name="Billing mail")
+    client = signed_in(admin)
+
+    response = client.post(
+        reverse("admin:sla_policy_add"),
+        {
+            "name": "Billing urgent",
+            "position": "1",
+            "is_active": "on",
+            "inboxes": [str(inbox.pk)],
+            "priorities": ["high", "urgent"],
+            "business_hours": "on",
+            "escalate_to_team": "",
+            "notify_assignee": "on",
+            "targets-TOTAL_FORMS": "1",
+            "targets-INITIAL_FORMS": "0",
+            "targets-MIN_NUM_FORMS": "0",
+            "targets-MAX_NUM_FORMS": "1000",
+            "targets-0-priority": "urgent",
+            "targets-0-first_reply_minutes": "15",
+            "targets-0-next_reply_minutes": "30",
+            "targets-0-resolution_minutes": "240",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    saved = Policy.objects.get(name="Billing urgent")
+    assert saved.priorities == ["high", "urgent"]
+    assert list(saved.inboxes.all()) == [inbox]
+    assert saved.targets.get().seconds() == {
+        "first_reply": 900,
+        "next_reply": 1800,
+        "resolution": 14400,
+    }
+    assert state.policy_for(inbox.pk, Priority.URGENT) == saved
+    assert state.policy_for(inbox.pk, Priority.NORMAL) is None
