@@ -189,3 +189,27 @@ def test_the_recurring_breach_task_runs_and_queues_its_next_slot(factory: Factor
     assert sla_of(conversation).alert_at is None
     next_slot = Task.objects.filter(name="sla.check_breaches", status="pending")
     assert next_slot.count() == 1
+
+
+def test_a_reply_given_late_between_two_checks_is_recorded_not_escalated(
+    factory: Factory,
+) -> None:
+    escalation = factory.team("Escalations")
+    policy(targets={Priority.NORMAL: (60, None, None)}, escalate_to_team=escalation)
+    supervisor = factory.user(role=Role.SUPERVISOR)
+    conversation = factory.conversation()
+    Message.objects.filter(conversation=conversation).update(
+        created_at=timezone.now() - timedelta(minutes=90)
+    )
+    actions.send_reply(supervisor, conversation, text="Sorry for the wait")
+    tasks.drain()
+    assert sla_of(conversation).first_reply == Outcome.BREACHED
+    assert sla_of(conversation).alert_at is not None
+
+    assert breaches.check_breaches() == 1
+
+    breach = Event.objects.get(conversation=conversation, kind="sla.breached")
+    assert breach.data["key"] == "first_reply"
+    conversation.refresh_from_db()
+    assert conversation.team_id != escalation.pk
+    assert sla_of(conversation).alert_at is None

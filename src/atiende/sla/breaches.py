@@ -1,10 +1,11 @@
 """Breaches: when a clock's due time passes, record `sla.breached` and escalate.
 
 `check_breaches()` runs every `ATIENDE_SLA_CHECK_SECONDS` (a `core.recurring` task). It reads the
-states whose `alert_at` has passed, recomputes their clocks from the log and, for each clock past
-due whose breach is not on the log yet, records one `sla.breached` event (its `key` names the
-clock, so a breach is recorded once) and does what the policy says: notify the assignee, and
-transfer the conversation to a team (`workflow.transfer`, as the routing user).
+states whose `alert_at` has passed, recomputes their clocks from the log and, for each clock
+breached whose breach is not on the log yet, records one `sla.breached` event (its `key` names
+the clock, so a breach is recorded once); for the clocks still running it does what the policy
+says: notify the assignee, and transfer the conversation to a team (`workflow.transfer`, as the
+routing user).
 """
 
 from __future__ import annotations
@@ -26,23 +27,30 @@ from atiende.sla.models import ConversationSLA, Policy
 logger = logging.getLogger(__name__)
 
 BATCH = 200
+BATCHES = 10  # per run at most; the next run goes on
 
 
 def check_breaches(now: datetime | None = None) -> int:
     """Record the breaches that are due; returns how many were recorded."""
     moment = now or timezone.now()
-    due = list(
-        ConversationSLA.objects.filter(alert_at__lte=moment)
-        .order_by("alert_at")
-        .values_list("conversation_id", flat=True)[:BATCH]
-    )
     recorded = 0
-    for conversation_id in due:
-        try:
-            recorded += breach(conversation_id, moment)
-        except Exception:
-            # One conversation failing never stops the others; its alert stays due.
-            logger.exception("could not record the SLA breach of conversation %s", conversation_id)
+    failed: set[int] = set()
+    for _batch in range(BATCHES):
+        due = list(
+            ConversationSLA.objects.filter(alert_at__lte=moment)
+            .exclude(conversation_id__in=failed)
+            .order_by("alert_at")
+            .values_list("conversation_id", flat=True)[:BATCH]
+        )
+        for conversation_id in due:
+            try:
+                recorded += breach(conversation_id, moment)
+            except Exception:
+                # One conversation failing never stops the others; its alert stays due.
+                logger.exception("could not record the SLA breach of %s", conversation_id)
+                failed.add(conversation_id)
+        if len(due) < BATCH:
+            break
     return recorded
 
 
@@ -60,17 +68,15 @@ def breach(conversation_id: int, now: datetime) -> int:
         if applied is None or not applied.targets:
             ConversationSLA.objects.filter(conversation_id=conversation_id).delete()
             return 0
-        late = [
-            clock
-            for clock in applied.clocks.every()
-            if clock.due is not None and clock.due <= now and clock.key not in applied.recorded
-        ]
+        late = applied.clocks.unrecorded_breaches(applied.recorded)
         for clock in late:
             record_breach(conversation, applied.policy, clock)
             applied.recorded.add(clock.key)
         state.store(conversation, applied)
-        if late:
-            escalate(conversation, applied.policy, late)
+        # Escalate what is still owed (a reply given late between two checks is only recorded).
+        running = [clock for clock in late if clock.due is not None]
+        if running:
+            escalate(conversation, applied.policy, running)
     return len(late)
 
 

@@ -127,8 +127,17 @@ class Clocks:
         return min(dues, default=None)
 
     def alert_due(self, recorded: set[str]) -> datetime | None:
-        dues = [c.due for c in self.every() if c.due is not None and c.key not in recorded]
-        return min(dues, default=None)
+        """When the next breach not on the log yet is (or was) due: a running clock's due time,
+        or the time a clock crossed its target (one met late between two checks included)."""
+        dues = [
+            clock.breached_at or clock.due
+            for clock in self.every()
+            if clock.key not in recorded and (clock.breached_at or clock.due) is not None
+        ]
+        return min((due for due in dues if due is not None), default=None)
+
+    def unrecorded_breaches(self, recorded: set[str]) -> list[Clock]:
+        return [c for c in self.every() if c.breached_at is not None and c.key not in recorded]
 
 
 def replay(steps: list[Step], targets: dict[str, int], hours: Hours, now: datetime) -> Clocks:

@@ -23,9 +23,9 @@ from atiende.sla.hours import Hours, hours_for
 from atiende.sla.models import ConversationSLA, Metric, Outcome, Policy, Target
 
 BREACHED = "sla.breached"
-# The event kinds that move a clock (subscribed in apps.py) and the breach records.
+# The event kinds that move a clock (subscribed in apps.py; a new conversation's first message
+# starts its clocks), and the breach records.
 CLOCK_KINDS = (
-    "conversation.created",
     "message.created",
     "conversation.status_changed",
     "conversation.priority_changed",
