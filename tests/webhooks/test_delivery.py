@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 from django.utils import timezone
@@ -14,7 +15,14 @@ from atiende.core import callbacks, recurring, tasks
 from atiende.core.models import Event, Task, TaskStatus
 from atiende.people.models import Role
 from atiende.webhooks import actions
-from atiende.webhooks.delivery import ATTEMPT, DELIVER_EVENT, PRUNE, on_event, prune_log
+from atiende.webhooks.delivery import (
+    ATTEMPT,
+    DELIVER_EVENT,
+    PRUNE,
+    on_event,
+    prune_log,
+    retry_after_seconds,
+)
 from atiende.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
 from tests.factories import Factory
 from tests.webhooks.conftest import Answer, Receiver
@@ -471,3 +479,13 @@ def test_a_process_reuses_its_endpoint_list_within_the_cache_time(
         DeliveryStatus.SUCCEEDED,
         DeliveryStatus.FAILED,  # queued from the cached list; refused when it ran
     ]
+
+
+def test_retry_after_is_read_as_seconds_or_as_an_http_date() -> None:
+    in_a_minute = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
+
+    assert retry_after_seconds("120") == 120
+    assert 58 <= (retry_after_seconds(in_a_minute) or 0) <= 60
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0  # in the past: now
+    assert retry_after_seconds("") is None
+    assert retry_after_seconds("soon") is None

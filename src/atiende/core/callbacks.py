@@ -61,8 +61,12 @@ def verify(secrets_: list[str], header: str, body: bytes, tolerance: int = 300) 
 
 def check_url(url: str) -> None:
     """The URL's shape: http(s) with a host name (its addresses are checked at connect time)."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        hostname, _port = parts.hostname, parts.port
+    except ValueError as exc:  # unbalanced brackets, a port out of range
+        raise DestinationRefused(f"not a valid URL: {url!r}") from exc
+    if parts.scheme not in {"http", "https"} or not hostname:
         raise DestinationRefused(f"the URL must be http(s): {url!r}")
 
 
@@ -123,5 +127,8 @@ def post(
     """POST `body` to `url` (one attempt, no redirect). Raises `DestinationRefused` for a URL
     that may not be called, `httpx.HTTPError` for what the network did."""
     check_url(url)
-    with client(timeout=timeout, allow_private=allow_private) as http:
-        return http.post(url, content=body, headers=headers)
+    try:
+        with client(timeout=timeout, allow_private=allow_private) as http:
+            return http.post(url, content=body, headers=headers)
+    except httpx.InvalidURL as exc:  # not an HTTPError: a host name httpx cannot encode
+        raise DestinationRefused(f"not a valid URL: {url!r}") from exc

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from atiende.api import paging
 from atiende.api.auth import AGENT_AUTH, agent_of
 from atiende.api.params import IdPath, Page
-from atiende.api.schemas import Error, ObjectId, Text50, Text200, WriteSchema
+from atiende.api.schemas import Error, ObjectId, Storable, Text50, Text200, WriteSchema
 from atiende.core.errors import NotAllowed, NotFound
 from atiende.inboxes.models import Inbox
 from atiende.people.models import Role, User
@@ -27,7 +27,7 @@ from atiende.webhooks.models import Attempt, Delivery, Endpoint
 router = Router(tags=["webhooks"], auth=AGENT_AUTH)
 
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
-Url = Annotated[str, Field(min_length=8, max_length=2000)]
+Url = Annotated[str, Field(min_length=8, max_length=2000), Storable]
 Kinds = Annotated[list[Text50], Field(min_length=1, max_length=50)]
 
 

@@ -230,7 +230,7 @@ def send(delivery: Delivery) -> Outcome:
                 if len(head) >= RESPONSE_BODY_LIMIT:
                     break
             outcome.response_body = head[:RESPONSE_BODY_LIMIT].decode("utf-8", "replace")
-    except callbacks.DestinationRefused as exc:
+    except (callbacks.DestinationRefused, httpx.InvalidURL) as exc:
         outcome.refused = True
         outcome.error = str(exc)
     except httpx.TimeoutException as exc:
