@@ -60,6 +60,7 @@ def domain_objects(factory: Factory, admin_user: User) -> None:
     from atiende.chat.models import ChatWidget, Visitor
     from atiende.helpcenter import actions as helpcenter
     from atiende.helpcenter.models import ArticleFeedback
+    from atiende.social.models import WebhookEvent
     from atiende.webhooks import actions as webhooks
     from atiende.workflow.models import AgentProfile, InboxSchedule
 
@@ -79,6 +80,8 @@ def domain_objects(factory: Factory, admin_user: User) -> None:
     BotPolicy.objects.create()
     endpoint = webhooks.create_endpoint(None, url="https://crm.example.test/hooks", kinds=["*"])
     webhooks.send_ping(None, endpoint)  # a delivery in the log (queued, not sent)
+    telegram = factory.inbox(channel="telegram")  # a social inbox, and a delivery it stored
+    WebhookEvent.objects.create(inbox=telegram, key="update:1", body='{"update_id": 1}')
 
 
 def _url(model: type[Model], view: str, *args: object) -> str:
