@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import time
+
+import pytest
 
 from atiende.inboxes.models import Inbox
 from atiende.people.models import Team
+from atiende.sla import tasks as sla_tasks
 from atiende.sla.models import Policy, Target
 from atiende.workflow.models import InboxSchedule, OpeningInterval
+
+
+@pytest.fixture(autouse=True)
+def _forget_policies() -> Iterator[None]:
+    """The per-process "is there a policy?" answer never outlives a test (a flushed database
+    sends no delete signal): the next test, here or in another app, asks again."""
+    sla_tasks.forget_policies()
+    yield
+    sla_tasks.forget_policies()
 
 
 def policy(

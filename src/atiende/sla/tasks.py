@@ -48,6 +48,10 @@ def any_policy() -> bool:
     return exists
 
 
+def forget_policies() -> None:
+    _policies.clear()
+
+
 def on_event(event: Event) -> None:
     """After commit: recompute the conversation's clocks in a task."""
     if event.conversation_id is None:
@@ -96,7 +100,7 @@ def reapply_task(payload: dict[str, Any]) -> None:
 
 def reapply_all() -> None:
     """A policy changed: recompute the active conversations (after the change commits)."""
-    _policies.clear()
+    forget_policies()
     # One chain per second: a policy saved with its targets asks once.
     run = str(int(time.time()))
     tasks.enqueue(REAPPLY, {"after": 0, "run": run}, key=f"sla:reapply:{run}:0")
@@ -104,7 +108,7 @@ def reapply_all() -> None:
 
 def _policy_changed(**_kwargs: object) -> None:
     reapply_all()
-    transaction.on_commit(_policies.clear)
+    transaction.on_commit(forget_policies)
 
 
 def connect() -> None:
