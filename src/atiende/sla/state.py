@@ -1,8 +1,9 @@
 """Which policy applies to a conversation, its clocks read from the event log, and the stored
 SLA state (`ConversationSLA`) kept in step with them.
 
-`clocks_for(conversation)` reads: the matching policy, the inbox's hours, the conversation's
-events of the kinds that move a clock and the times of its messages (three or four queries).
+`clocks_for(conversation)` reads the active policies, the target, the inbox's hours, the
+conversation's events of the kinds that move a clock and its messages' times (five to eight
+small queries, whatever the conversation's length but for its events and messages).
 A message's own time counts rather than its event's, so history imported with its real times
 (the demo, a bulk import) replays as it happened.
 """
