@@ -181,6 +181,10 @@ class Handler(BaseHTTPRequestHandler):
                     "id": PHONE_NUMBER_ID,
                 },
             )
+        elif call.method == "GET" and target == ["6789012345678901"]:  # a PSID's profile
+            self._answer(200, {"first_name": "Sam", "last_name": "Rivera", "id": target[0]})
+        elif call.method == "GET" and target == ["5432109876543210"]:  # an IGSID's profile
+            self._answer(200, {"name": "Noa Levi", "username": "noa.l", "id": target[0]})
         elif call.method == "GET" and target == ["me"]:
             self._answer(200, {"id": PAGE_ID, "name": "Atiende Test Page"})
         elif call.method == "GET" and len(target) == 1 and target[0] in self.provider.media:

@@ -51,6 +51,21 @@ def test_a_messenger_message_with_an_image_becomes_a_conversation(
     assert Path(attachment.file.path).read_bytes() == PNG
     identity = ContactIdentity.objects.get(contact=conversation.contact)
     assert (identity.kind, identity.value) == ("messenger", "6789012345678901")
+    assert conversation.contact.name == "Sam Rivera"
+
+
+def test_the_profile_is_asked_once_per_person(factory: Factory, provider: Provider) -> None:
+    inbox = _messenger(factory, provider)
+    first = payload("messenger_text.json", CDN=provider.url)
+    second = first.replace(b"m_AG5Hz2Uq7", b"m_BG5Hz2Uq7").replace(b"never arrived", b"hello?")
+
+    post_meta(inbox, first)
+    post_meta(inbox, second)
+    tasks.drain()
+
+    assert Message.objects.filter(inbox=inbox).count() == 2
+    lookups = [call for call in provider.calls if call.path == "/v21.0/6789012345678901"]
+    assert len(lookups) == 1
 
 
 def test_echoes_of_the_page_own_messages_are_ignored(factory: Factory, provider: Provider) -> None:
@@ -80,6 +95,7 @@ def test_an_instagram_webhook_is_refused_by_a_messenger_inbox_and_taken_by_an_in
     assert message.body_text == "Where is my refund?"
     identity = ContactIdentity.objects.get(contact=message.conversation.contact)
     assert (identity.kind, identity.value) == ("instagram", "5432109876543210")
+    assert message.conversation.contact.name == "Noa Levi"
 
 
 def test_a_webhook_for_another_page_is_ignored(factory: Factory, provider: Provider) -> None:

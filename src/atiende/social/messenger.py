@@ -24,6 +24,7 @@ from atiende.conversations.models import DeliveryStatus, Direction, Message
 from atiende.core.errors import ActionError
 from atiende.inboxes.contract import (
     Capabilities,
+    DeliveryError,
     DeliveryResult,
     InboundMessage,
     OutboundAttachment,
@@ -31,6 +32,7 @@ from atiende.inboxes.contract import (
     PermanentDeliveryError,
 )
 from atiende.inboxes.models import ChannelKind, Inbox
+from atiende.people.models import ContactIdentity
 from atiende.social import client, meta
 from atiende.social.common import Report, accepted_files, record_delivery, require_window
 
@@ -158,6 +160,7 @@ class MessengerAdapter:
             inbox_id=inbox.pk,
             identity_kind=self.kind,
             identity_value=sender,
+            name=self._name(inbox, sender),
             text="\n".join(part for part in (*texts, *notes) if part),
             external_id=str(message["mid"]),
             sent_at=sent_at,
@@ -168,6 +171,27 @@ class MessengerAdapter:
             receive_message(inbound, inbox=inbox)
         except ActionError as exc:
             logger.warning("inbox %s: %s message refused: %s", inbox.pk, self.name, exc.detail)
+
+    def _name(self, inbox: Inbox, sender: str) -> str:
+        """The sender's name from their profile (webhooks carry none), asked once per person:
+        not again when their contact has a name. Any refusal leaves the name empty."""
+        named = ContactIdentity.objects.filter(
+            kind=self.kind, value=sender, contact__name__gt=""
+        ).exists()
+        if named:
+            return ""
+        fields = "first_name,last_name" if self.kind == ChannelKind.MESSENGER else "name,username"
+        try:
+            response = meta.get(inbox, sender, fields=fields)
+        except DeliveryError:
+            return ""
+        if not response.is_success:
+            logger.info("inbox %s: no profile for %s: %s", inbox.pk, sender, response.status_code)
+            return ""
+        profile = client.json_of(response)
+        parts = [profile.get("first_name"), profile.get("last_name")]
+        name = " ".join(str(part) for part in parts if part) or str(profile.get("name") or "")
+        return (name or str(profile.get("username") or ""))[:200]
 
     # Replies
 
