@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.encoding import force_str
 
+from atiende.conversations.outbox import safety_notice
 from atiende.inboxes.models import Inbox
 from atiende.social.models import ChannelCredentials
 from tests.factories import Factory
@@ -102,3 +103,8 @@ def post_x(inbox: Inbox, body: bytes, signature: str | None = None) -> Any:
 
 def text_of(response: Any) -> str:
     return force_str(response.content)
+
+
+def with_notice(text: str) -> str:
+    """A reply's text as a social network receives it: with the anti-impersonation line."""
+    return f"{text}\n\n{safety_notice('en')}"

@@ -17,7 +17,7 @@ from atiende.inboxes.models import Inbox
 from atiende.people.models import ContactIdentity
 from tests.factories import Factory
 from tests.social import provider as fake
-from tests.social.conftest import payload, post_meta, social_inbox
+from tests.social.conftest import payload, post_meta, social_inbox, with_notice
 from tests.social.provider import PDF, PNG, Failure, Provider
 
 
@@ -152,7 +152,7 @@ def test_a_reply_is_sent_as_a_response_and_receipts_move_it_forward(
     assert sent.json == {
         "recipient": {"id": "6789012345678901"},
         "messaging_type": "RESPONSE",
-        "message": {"text": "Refund on its way"},
+        "message": {"text": with_notice("Refund on its way")},
     }
     assert reply.external_id.startswith("m_out")
     assert [sent_status, delivered_status, reply.delivery_status] == [
@@ -172,7 +172,7 @@ def test_a_messenger_file_is_uploaded_with_the_message(
     tasks.drain()
 
     text, upload = provider.sends("/me/messages")
-    assert text.json["message"] == {"text": "Here"}
+    assert text.json["message"] == {"text": with_notice("Here")}
     assert upload.files["filedata"] == ("r.pdf", PDF)
     assert json.loads(upload.form["message"]) == {
         "attachment": {"type": "file", "payload": {"is_reusable": False}}

@@ -20,7 +20,7 @@ from atiende.people.models import ContactIdentity
 from atiende.social.models import WebhookEvent
 from tests.factories import Factory
 from tests.social import provider as fake
-from tests.social.conftest import payload, post_telegram, social_inbox
+from tests.social.conftest import payload, post_telegram, social_inbox, with_notice
 from tests.social.provider import PDF, PNG, Failure, Provider
 
 
@@ -127,8 +127,11 @@ def test_replies_go_out_with_send_message_and_send_document(
 
     (sent,) = provider.sends("/sendMessage")
     (upload,) = provider.sends("/sendDocument")
-    assert sent.json == {"chat_id": "987654321", "text": "We refunded the second charge."}
-    assert upload.form == {"chat_id": "987654321", "caption": "Receipt"}
+    assert sent.json == {
+        "chat_id": "987654321",
+        "text": with_notice("We refunded the second charge."),
+    }
+    assert upload.form == {"chat_id": "987654321", "caption": with_notice("Receipt")}
     assert upload.files["document"] == ("receipt.pdf", PDF)
     text.refresh_from_db()
     document.refresh_from_db()

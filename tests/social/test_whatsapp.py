@@ -33,6 +33,7 @@ from tests.social.conftest import (
     social_inbox,
     text_of,
     webhook_url,
+    with_notice,
 )
 from tests.social.provider import PDF, PNG, Failure, Provider
 
@@ -215,7 +216,7 @@ def test_a_reply_goes_through_the_outbox_to_the_messages_endpoint(
         "recipient_type": "individual",
         "to": "34600111222",
         "type": "text",
-        "text": {"preview_url": False, "body": "We reset your password."},
+        "text": {"preview_url": False, "body": with_notice("We reset your password.")},
     }
     assert reply.delivery_status == DeliveryStatus.SENT
     assert reply.external_id.startswith("wamid.out")
@@ -242,7 +243,7 @@ def test_a_reply_with_a_file_uploads_it_and_sends_it_with_the_text_as_caption(
     assert sent.json["document"] == {
         "id": sent.json["document"]["id"],
         "filename": "inv.pdf",
-        "caption": "Your invoice",
+        "caption": with_notice("Your invoice"),
     }
     assert sent.json["document"]["id"].startswith("uploaded-")
     reply.refresh_from_db()

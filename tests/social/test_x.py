@@ -20,7 +20,7 @@ from atiende.social import x
 from atiende.social.models import ChannelCredentials, WebhookEvent
 from tests.factories import Factory
 from tests.social import provider as fake
-from tests.social.conftest import payload, post_x, social_inbox, webhook_url
+from tests.social.conftest import payload, post_x, social_inbox, webhook_url, with_notice
 from tests.social.provider import Failure, Provider
 
 
@@ -133,7 +133,7 @@ def test_a_reply_is_signed_with_oauth_and_a_read_receipt_marks_it_read(
 
     (sent,) = provider.sends("/messages")
     assert sent.path == "/2/dm_conversations/with/3001969357/messages"
-    assert sent.json == {"text": "We are on it"}
+    assert sent.json == {"text": with_notice("We are on it")}
     assert sent.headers["authorization"].startswith("OAuth ")
     assert sent_status == DeliveryStatus.SENT
     assert reply.external_id.startswith("18000000000000000")

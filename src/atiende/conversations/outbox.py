@@ -16,7 +16,8 @@ import logging
 from typing import Any, cast
 
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from atiende.conversations.models import (
     Attachment,
@@ -26,8 +27,10 @@ from atiende.conversations.models import (
     Message,
 )
 from atiende.core import events, tasks
+from atiende.core.languages import site_language
 from atiende.core.models import Task, TaskStatus
 from atiende.inboxes.contract import (
+    ChannelAdapter,
     OutboundAttachment,
     OutboundMessage,
     PermanentDeliveryError,
@@ -40,6 +43,25 @@ logger = logging.getLogger(__name__)
 DONE = frozenset({DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ})
 # Agents' replies and the answer bot's answers leave the same way.
 DELIVERED_DIRECTIONS = frozenset({Direction.OUTBOUND, Direction.BOT})
+
+
+def safety_notice(language: str) -> str:
+    """SECURITY.md's anti-impersonation line, in the customer's language (or the site's)."""
+    with translation.override(site_language(language)):
+        return gettext(
+            "Our support team never asks for your password, recovery phrase, 2FA codes or "
+            "remote access."
+        )
+
+
+def outbound_text(adapter: ChannelAdapter, text: str, language: str) -> str:
+    """What a channel sends for `text`. A channel with `Capabilities.safety_notice` (social
+    networks, where impostors pose as support) ends every reply with `safety_notice`; the
+    stored message stays as it was written, the line is added on the way out."""
+    if not adapter.capabilities.safety_notice:
+        return text
+    notice = safety_notice(language)
+    return f"{text}\n\n{notice}" if text.strip() else notice
 
 
 def build_outbound(message: Message, *, full: bool = True) -> OutboundMessage:
@@ -71,6 +93,7 @@ def build_outbound(message: Message, *, full: bool = True) -> OutboundMessage:
             .order_by("seq")
             .values_list("external_id", flat=True)
         )
+    language = conversation.language or contact.language
     return OutboundMessage(
         message_id=message.pk,
         idempotency_key=str(message.uuid),
@@ -80,9 +103,9 @@ def build_outbound(message: Message, *, full: bool = True) -> OutboundMessage:
         recipient_name=contact.name,
         recipient_email=contact.email,
         subject=conversation.subject,
-        text=message.body_text,
+        text=outbound_text(adapter_for(conversation.inbox), message.body_text, language),
         html=message.body_html,
-        language=conversation.language or contact.language,
+        language=language,
         attachments=attachments,
         thread_external_ids=thread_ids,
         automatic=message.author_user_id is None,

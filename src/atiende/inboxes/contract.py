@@ -98,6 +98,9 @@ class Capabilities:
     typing: bool = False
     # Whether the channel can carry a reply at all (the API channel is read by integrators).
     outbound: bool = True
+    # A public network where impostors write to customers too (SECURITY.md, anti-impersonation):
+    # replies end with a line saying what the team never asks for (`outbox.SAFETY_NOTICE`).
+    safety_notice: bool = False
 
 
 class DeliveryError(Exception):

@@ -55,7 +55,10 @@ class MessengerAdapter:
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.capabilities = Capabilities(
-            attachments=kind == ChannelKind.MESSENGER, html=False, max_length=MAX_TEXT[kind]
+            attachments=kind == ChannelKind.MESSENGER,
+            html=False,
+            max_length=MAX_TEXT[kind],
+            safety_notice=True,
         )
 
     @property

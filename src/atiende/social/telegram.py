@@ -49,7 +49,9 @@ def _detail(response: httpx.Response) -> str:
 
 class TelegramAdapter:
     kind = ChannelKind.TELEGRAM.value
-    capabilities = Capabilities(attachments=True, html=False, max_length=MAX_TEXT)
+    capabilities = Capabilities(
+        attachments=True, html=False, max_length=MAX_TEXT, safety_notice=True
+    )
 
     def _token(self, inbox: Inbox) -> str:
         token = credentials(inbox).access_token

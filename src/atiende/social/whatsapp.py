@@ -76,7 +76,9 @@ def _status_error(status: dict[str, Any]) -> str:
 
 class WhatsAppAdapter:
     kind = ChannelKind.WHATSAPP.value
-    capabilities = Capabilities(attachments=True, html=False, max_length=MAX_TEXT)
+    capabilities = Capabilities(
+        attachments=True, html=False, max_length=MAX_TEXT, safety_notice=True
+    )
 
     # Webhooks (see social/webhook.py)
 

@@ -116,7 +116,9 @@ def _detail(response: httpx.Response) -> str:
 
 class XAdapter:
     kind = ChannelKind.X.value
-    capabilities = Capabilities(attachments=False, html=False, max_length=MAX_TEXT)
+    capabilities = Capabilities(
+        attachments=False, html=False, max_length=MAX_TEXT, safety_notice=True
+    )
 
     def _request(self, inbox: Inbox, method: str, path: str, **kwargs: Any) -> httpx.Response:
         found = credentials(inbox)

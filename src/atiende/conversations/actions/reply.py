@@ -18,9 +18,11 @@ from atiende.conversations.models import (
     Message,
     Status,
 )
+from atiende.conversations.outbox import outbound_text
 from atiende.core import events, tasks
 from atiende.core.errors import ActionError, Conflict, NotFound
 from atiende.core.sanitize import clean_html, html_to_text, text_to_html
+from atiende.inboxes.registry import adapter_for
 from atiende.people.models import User
 from atiende.search import index
 
@@ -44,6 +46,30 @@ def _check(actor: User, conversation: Conversation) -> None:
         raise NotFound(_("Conversation not found."))
 
 
+def _check_length(conversation: Conversation, text: str) -> None:
+    """Refuse now, not at delivery, a reply longer than the channel carries (with what the
+    channel adds: the safety notice)."""
+    try:
+        adapter = adapter_for(conversation.inbox)
+    except LookupError:
+        return
+    limit = adapter.capabilities.max_length
+    if limit is None:
+        return
+    length = len(text)
+    if adapter.capabilities.safety_notice:
+        language = conversation.language or conversation.contact.language
+        length = len(outbound_text(adapter, text, language))
+    if length > limit:
+        raise ActionError(
+            _(
+                "This channel carries at most %(limit)d characters per message and this reply "
+                "has %(length)d: shorten it or split it."
+            )
+            % {"limit": limit, "length": length}
+        )
+
+
 def _attach(message: Message, files: list[tuple[str, bytes]]) -> None:
     for filename, content in files:
         attachment = attachment_store.store(filename, content)
@@ -64,6 +90,7 @@ def send_reply(
     _check(actor, conversation)
     text, safe_html = _body(text, html)
     protect.refuse_secret_requests(text)
+    _check_length(conversation, text)
     files = files or []
     for filename, content in files:
         attachment_store.validate(filename, content)
