@@ -6,7 +6,9 @@
 `--compare SRC` runs only atiende's end to end on the generated mailbox, alternating another
 tree (`git archive <commit> src | tar -x -C /tmp/old`, put first on PYTHONPATH) and this one,
 `--rounds` times each, on the same Dovecot in the same minutes; writes
-bench/results/email_compare.json.
+bench/results/email_compare.json. "This" tree is the checkout, or the `PYTHONPATH` the bench
+was started with (a snapshot of it, when other work in progress shares the checkout); a full
+run measures that `PYTHONPATH` too.
 
 Both read the same mailboxes from the same throw-away Dovecot (tests/mail/imapserver.py) on
 127.0.0.1, over IMAP, each from a folder of its own filled before the clock starts:
@@ -506,6 +508,9 @@ def compare(source: str, rounds: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="atiende-bench-email-compare-"))
     server = imapserver.start()
     runs: list[dict[str, Any]] = []
+    # "this" tree: the checkout, or the PYTHONPATH the bench was started with (a snapshot, when
+    # other work in progress shares the checkout).
+    this_tree = os.environ.get("PYTHONPATH")
     try:
         generated, expectations = generated_mailbox()
         expected = work / "expected.json"
@@ -514,19 +519,24 @@ def compare(source: str, rounds: int) -> None:
             tree = "other" if n % 2 == 0 else "this"
             if tree == "other":
                 os.environ["PYTHONPATH"] = source
-            else:
+            elif this_tree is None:
                 os.environ.pop("PYTHONPATH", None)
+            else:
+                os.environ["PYTHONPATH"] = this_tree
             result = ours_end_to_end(
                 work / f"run-{n}", server, f"compare-{n}", generated, expected, False
             )
             runs.append({"tree": tree, "load_average": os.getloadavg()[0], **result})
             print(f"  {tree}: {result['messages_per_second']}/s", flush=True)
     finally:
-        os.environ.pop("PYTHONPATH", None)
+        if this_tree is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = this_tree
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = {"other_tree": source, "runs": runs}
+    out = {"other_tree": source, "this_tree": this_tree or "the checkout", "runs": runs}
     (RESULTS / "email_compare.json").write_text(json.dumps(out, indent=2) + "\n")
 
 
@@ -544,7 +554,11 @@ def main() -> None:
     began = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="atiende-bench-email-"))
     server = imapserver.start()
-    results: dict[str, Any] = {"datasets": {}}
+    results: dict[str, Any] = {
+        "tree": os.environ.get("PYTHONPATH") or "the checkout",
+        "load_average_start": os.getloadavg()[0],
+        "datasets": {},
+    }
     try:
         generated, expectations = generated_mailbox()
         expected = work / "expected.json"
@@ -591,6 +605,7 @@ def main() -> None:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
     results["seconds"] = round(time.monotonic() - began, 1)
+    results["load_average_end"] = os.getloadavg()[0]
     results["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "email.json").write_text(json.dumps(results, indent=2) + "\n")
