@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "atiende.sla",
     "atiende.social",
     "atiende.webhooks",
+    "atiende.automations",
     "atiende.search",
     "atiende.realtime",
     "atiende.portal",
