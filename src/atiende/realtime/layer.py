@@ -13,9 +13,10 @@ of process-local channels: one task per process (per event loop) pops up to `rec
 messages in one `BZMPOP` and puts each in the buffer of its channel; a consumer's `receive`
 only awaits its buffer. The backup queue guarded against a consumer being cancelled while it
 was the reader; here the reader belongs to no consumer, so a socket closing never cancels it.
-It is stopped only when its event loop ends (the process, or a test's loop), as channels_redis'
-reader could also be between `BZPOPMIN` and its backup; the channels it reads are this layer's
-own process-local names, which nobody else reads.
+It is stopped only when its event loop ends (the process, or a test's loop) or the layer's
+pools are closed (`close_pools`, `flush`), as channels_redis' reader could also be between
+`BZPOPMIN` and its backup; the channels it reads are this layer's own process-local names, which
+nobody else reads. With nobody waiting it stops by itself after an empty pop (`brpop_timeout`).
 
 Order: `BZMPOP … MIN` takes the oldest first, and the reader delivers a batch in that order
 without awaiting in between, so each channel receives its messages in the order Redis holds
@@ -70,6 +71,17 @@ class BatchingRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # unt
         if buffer.empty() and self.receive_buffer.get(channel) is buffer:
             del self.receive_buffer[channel]
         return message
+
+    async def close_pools(self) -> None:
+        """Stop this loop's reader before its connection is closed under it (`flush` ends
+        with this too); the next receive starts another."""
+        reader = self._reader
+        here = self._reader_loop is asyncio.get_running_loop()
+        if reader is not None and not reader.done() and here:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+            self._reader = None
+        await super().close_pools()
 
     def _start_reader(self, real_channel: str) -> None:
         loop = asyncio.get_running_loop()
