@@ -57,6 +57,7 @@ def email_objects(factory: Factory) -> None:
 def domain_objects(factory: Factory, admin_user: User) -> None:
     """One object of each model the chat, workflow, help-center and assistant admins show."""
     from atiende.assistant.models import BotPolicy, Category, Macro
+    from atiende.automations.models import Rule
     from atiende.chat.models import ChatWidget, Visitor
     from atiende.helpcenter import actions as helpcenter
     from atiende.helpcenter.models import ArticleFeedback
@@ -82,6 +83,7 @@ def domain_objects(factory: Factory, admin_user: User) -> None:
     webhooks.send_ping(None, endpoint)  # a delivery in the log (queued, not sent)
     telegram = factory.inbox(channel="telegram")  # a social inbox, and a delivery it stored
     WebhookEvent.objects.create(inbox=telegram, key="update:1", body='{"update_id": 1}')
+    Rule.objects.create(name="Urgent words", trigger="created", words="urgent")
 
 
 def _url(model: type[Model], view: str, *args: object) -> str:
