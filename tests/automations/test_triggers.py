@@ -5,6 +5,7 @@ automation user, and says so on the timeline."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from atiende.automations import triggers
 from atiende.automations.apply import AUTOMATION_USERNAME
@@ -57,8 +58,12 @@ def test_urgent_words_on_a_new_conversation_raise_priority_and_assign_billing(
         {"kind": "assign_team", "value": "Billing"},
     ]
     assert extensions.describe_event(firing) == (
-        "Automation “Urgent words” applied: Set priority: high; Assign team: Billing"
+        "Automation “Urgent words” applied: Set priority: High; Assign team: Billing"
     )
+    with translation.override("es"):
+        assert extensions.describe_event(firing) == (
+            "Automatización «Urgent words» aplicada: Fijar prioridad: Alta; Asignar equipo: Billing"
+        )
     assert applied(calm.pk) == []
 
 
@@ -168,4 +173,4 @@ def test_inactive_rules_and_refused_actions(factory: Factory) -> None:
     [firing] = applied(conversation.pk)
     assert firing.data["rule"] == "Reopen"
     assert [item["kind"] for item in firing.data["skipped"]] == ["set_status"]
-    assert "(skipped: Set status: open)" in extensions.describe_event(firing)
+    assert "(skipped: Set status: Open)" in extensions.describe_event(firing)

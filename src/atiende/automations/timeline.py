@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from atiende.automations.models import ActionKind
 from atiende.conversations import extensions
+from atiende.conversations.models import Priority, Status
 
 if TYPE_CHECKING:
     from atiende.core.models import Event
@@ -19,6 +20,10 @@ def _action(item: object) -> str:
     kind = item.get("kind")
     label = str(ActionKind(kind).label) if kind in ActionKind.values else str(kind)
     value = item.get("value")
+    if kind == ActionKind.SET_PRIORITY and value in Priority.values:
+        value = Priority(value).label
+    elif kind == ActionKind.SET_STATUS and value in Status.values:
+        value = Status(value).label
     return f"{label}: {value}" if value else label
 
 
