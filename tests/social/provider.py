@@ -42,6 +42,9 @@ PNG = bytes.fromhex(
     "6360000002000154a24f5d0000000049454e44ae426082"
 )
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# The starts of an Ogg/Opus voice note and an MP4 video note, as Telegram stores them.
+OGG = b"OggS\x00\x02" + bytes(20) + b"\x01\x13OpusHead\x01\x01\x38\x01\x80\xbb\x00\x00"
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(16)
 
 
 @dataclass
@@ -71,7 +74,12 @@ class Provider:
             "media-image-1": (PNG, "image/png"),
             "media-doc-1": (PDF, "application/pdf"),
         }
-        self.files: dict[str, bytes] = {"photos/file_7.jpg": PNG, "documents/file_8.pdf": PDF}
+        self.files: dict[str, bytes] = {
+            "photos/file_7.jpg": PNG,
+            "documents/file_8.pdf": PDF,
+            "voice/file_9.oga": OGG,
+            "video_notes/file_10.mp4": MP4,
+        }
         self.ids = itertools.count(1)
         self.url = ""
         self.webhook: dict[str, Any] = {}
@@ -285,9 +293,12 @@ class Handler(BaseHTTPRequestHandler):
             self.provider.webhook = params
             self._answer(200, {"ok": True, "result": True, "description": "Webhook was set"})
         elif rest == "getFile":
-            path = {"photo-big": "photos/file_7.jpg", "doc-1": "documents/file_8.pdf"}.get(
-                str(params["file_id"])
-            )
+            path = {
+                "photo-big": "photos/file_7.jpg",
+                "doc-1": "documents/file_8.pdf",
+                "voice-1": "voice/file_9.oga",
+                "video-note-1": "video_notes/file_10.mp4",
+            }.get(str(params["file_id"]))
             if path is None:
                 self._answer(
                     400, {"ok": False, "error_code": 400, "description": "Bad Request: invalid "

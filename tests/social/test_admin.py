@@ -139,7 +139,7 @@ def test_set_webhook_gives_telegram_the_inbox_url_and_secret(
     assert provider.webhook == {
         "url": url,
         "secret_token": bot.secret,
-        "allowed_updates": ["message"],
+        "allowed_updates": ["message", "edited_message", "callback_query", "my_chat_member"],
     }
 
 

@@ -95,23 +95,16 @@ def test_a_photo_is_fetched_with_get_file_largest_size_first(
     )
 
 
-def test_group_messages_and_edits_are_not_customer_messages(
-    factory: Factory, provider: Provider
-) -> None:
+def test_group_messages_are_not_customer_messages(factory: Factory, provider: Provider) -> None:
     inbox = _inbox(factory, provider)
     group = json.loads(payload("telegram_text.json"))
     group["update_id"] += 10
     group["message"]["chat"] = {"id": -100123, "title": "Fans", "type": "supergroup"}
-    edit = json.loads(payload("telegram_text.json"))
-    edit["update_id"] += 11
-    edit["edited_message"] = edit.pop("message")
 
-    answers = [
-        post_telegram(inbox, json.dumps(item).encode()).status_code for item in (group, edit)
-    ]
+    answers = [post_telegram(inbox, json.dumps(group).encode()).status_code]
     tasks.drain()
 
-    assert answers == [200, 200]
+    assert answers == [200]
     assert Message.objects.count() == 0
 
 

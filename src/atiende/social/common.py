@@ -4,8 +4,10 @@ and the delivery statuses providers report for our replies."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -16,7 +18,7 @@ from atiende.conversations import attachments as attachment_store
 from atiende.conversations.models import Conversation, DeliveryStatus, Direction, Message
 from atiende.core import events
 from atiende.core.errors import ActionError
-from atiende.inboxes.contract import InboundAttachment, PermanentDeliveryError
+from atiende.inboxes.contract import DeliveryError, InboundAttachment, PermanentDeliveryError
 from atiende.inboxes.models import Inbox
 from atiende.social.models import ChannelCredentials
 
@@ -116,3 +118,109 @@ def record_delivery(inbox: Inbox, external_id: str, status: str, error: str = ""
             data={"message_id": message.pk, "status": status, "error": error[:500]},
         )
     return True
+
+
+# What a customer sends that is not plain text or a file, as a line an agent can read. The
+# adapters translate the provider's fields into these; none of them decides anything.
+
+
+def dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a JSON list (anything else in it, or a non-list, is skipped)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _join(*parts: object) -> str:
+    return ", ".join(str(part).strip() for part in parts if part not in (None, "") and str(part))
+
+
+def location_text(
+    latitude: object, longitude: object, name: object = "", address: object = "", url: object = ""
+) -> str:
+    """`📍 Location: lat, lon (name, address)`, the provider's link on the next line."""
+    place = _join(latitude, longitude)
+    details = _join(name, address)
+    if details:
+        place = f"{place} ({details})"
+    line = _("📍 Location: %(place)s") % {"place": place}
+    return f"{line}\n{url}" if url else line
+
+
+def contact_text(name: object, phones: list[str], emails: list[str], extra: object = "") -> str:
+    """A shared contact card: `👤 Contact: name, phones, emails (organisation)`."""
+    card = _join(name, *phones, *emails)
+    if extra:
+        card = f"{card} ({extra})"
+    return _("👤 Contact: %(card)s") % {"card": card}
+
+
+def quoted(inbox: Inbox, external_id: str) -> str:
+    """The start of a message of this conversation, to say which one a reaction or a deletion
+    is about (empty when atiende has no message with that id)."""
+    text = (
+        Message.objects.by_external_id(inbox.pk, external_id[:255])
+        .values_list("body_text", flat=True)
+        .first()
+    )
+    if not text:
+        return ""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 80 else flat[:79] + "…"
+
+
+def reaction_text(inbox: Inbox, emoji: str, external_id: str) -> str:
+    about = quoted(inbox, external_id)
+    if about:
+        return _("[Reacted %(emoji)s to “%(message)s”]") % {"emoji": emoji, "message": about}
+    return _("[Reacted %(emoji)s to a message]") % {"emoji": emoji}
+
+
+def deleted_text(inbox: Inbox, external_id: str) -> str:
+    about = quoted(inbox, external_id)
+    if about:
+        return _("[The customer deleted their message “%(message)s”]") % {"message": about}
+    return _("[The customer deleted a message]")
+
+
+def edited_text(text: str) -> str:
+    return _("[Edited] %(text)s") % {"text": text}
+
+
+def unsupported_text(channel: str, kind: str, detail: str = "") -> str:
+    line = _(
+        "[The customer sent a message of type “%(type)s” on %(channel)s, which atiende "
+        "cannot show.]"
+    ) % {"channel": channel, "type": kind or "?"}
+    return f"{line} {detail}".strip()
+
+
+class Batch:
+    """One webhook delivery holds many items (Meta batches up to 1,000): each is read on its
+    own, so a malformed one is reported without losing the others. A provider that cannot be
+    reached right now (DeliveryError) still makes the whole delivery retry, after the other
+    items are stored: they are not stored twice (the message's unique external id)."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+        self.problems: list[str] = []
+        self.retry: DeliveryError | None = None
+
+    def run(self, label: str, function: Callable[..., object], *args: Any) -> None:
+        try:
+            with transaction.atomic():
+                function(*args)
+        except PermanentDeliveryError as exc:
+            self._bad(label, exc)
+        except DeliveryError as exc:
+            self.retry = exc
+        except Exception as exc:  # a malformed item: reported, the others go on
+            self._bad(label, exc)
+
+    def _bad(self, label: str, exc: Exception) -> None:
+        problem = f"{label}: {type(exc).__name__}: {exc}"[:500]
+        logger.error("inbox %s: webhook item not read: %s", self.inbox.pk, problem)
+        self.problems.append(problem)
+
+    def done(self) -> list[str]:
+        if self.retry is not None:
+            raise self.retry
+        return self.problems

@@ -34,7 +34,19 @@ from atiende.inboxes.contract import (
 from atiende.inboxes.models import ChannelKind, Inbox
 from atiende.people.models import ContactIdentity
 from atiende.social import client, meta
-from atiende.social.common import Report, accepted_files, record_delivery, require_window
+from atiende.social.common import (
+    Batch,
+    Report,
+    accepted_files,
+    deleted_text,
+    dicts,
+    edited_text,
+    location_text,
+    reaction_text,
+    record_delivery,
+    require_window,
+    unsupported_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -83,23 +95,44 @@ class MessengerAdapter:
         field = "page_id" if self.kind == ChannelKind.MESSENGER else "instagram_id"
         return str(inbox.config.get(field) or "")
 
-    def process(self, inbox: Inbox, payload: dict[str, Any]) -> None:
+    def process(self, inbox: Inbox, payload: dict[str, Any]) -> list[str]:
+        batch = Batch(inbox)
         own = self._own_id(inbox)
-        for entry in payload.get("entry") or []:
-            if not isinstance(entry, dict):
-                continue
+        for entry in dicts(payload.get("entry")):
             if own and str(entry.get("id", "")) != own:
                 logger.warning("inbox %s: webhook for %s ignored", inbox.pk, entry.get("id"))
                 continue
-            for event in entry.get("messaging") or []:
-                if isinstance(event, dict):
-                    self._event(inbox, event)
+            # `standby` (another app of the page owns the thread) and `changes` (comments,
+            # mentions in posts) are not messages to this inbox: left out on purpose.
+            for event in dicts(entry.get("messaging")):
+                label = "event " + str(
+                    (event.get("message") or {}).get("mid") or event.get("timestamp")
+                )
+                batch.run(label, self._event, inbox, event)
+        return batch.done()
 
     def _event(self, inbox: Inbox, event: dict[str, Any]) -> None:
         sender = str((event.get("sender") or {}).get("id", ""))
+        sent_at = from_millis(event.get("timestamp"))
+        stamp = str(event.get("timestamp", ""))
         message = event.get("message")
         if isinstance(message, dict) and not message.get("is_echo"):
-            self._receive(inbox, sender, message, from_millis(event.get("timestamp")))
+            self._receive(inbox, sender, message, sent_at)
+        postback = event.get("postback")
+        if isinstance(postback, dict):  # a tap on a button or an ice breaker we offered
+            text = str(postback.get("title") or postback.get("payload") or "")
+            key = str(postback.get("mid") or f"postback:{sender}:{stamp}")
+            self._store(inbox, sender, text, key, sent_at)
+        reaction = event.get("reaction")
+        if isinstance(reaction, dict) and reaction.get("action", "react") == "react":
+            emoji = str(reaction.get("emoji") or reaction.get("reaction") or "")
+            target = str(reaction.get("mid", ""))
+            text = reaction_text(inbox, emoji, target)
+            self._store(inbox, sender, text, f"reaction:{target}:{sender}:{stamp}", sent_at)
+        edit = event.get("message_edit")
+        if isinstance(edit, dict) and edit.get("mid"):
+            key = f"{edit['mid']}:edit:{edit.get('num_edit', stamp)}"
+            self._store(inbox, sender, edited_text(str(edit.get("text", ""))), key, sent_at)
         delivery = event.get("delivery")
         if isinstance(delivery, dict):
             for mid in delivery.get("mids") or []:
@@ -110,6 +143,8 @@ class MessengerAdapter:
                 record_delivery(inbox, str(read["mid"]), DeliveryStatus.READ)
             elif (watermark := from_millis(read.get("watermark"))) is not None:
                 self._read_until(inbox, sender, watermark)
+        # `referral` (an m.me / ig.me link or an ad opened, before any message), `optin`,
+        # `account_linking` and handover events carry nothing the customer wrote: left out.
 
     def _read_until(self, inbox: Inbox, sender: str, watermark: datetime) -> None:
         """Messenger's read receipt: every reply to this person sent up to the watermark."""
@@ -132,14 +167,21 @@ class MessengerAdapter:
         self, inbox: Inbox, sender: str, message: dict[str, Any], sent_at: datetime | None
     ) -> None:
         if not sender or not message.get("mid"):
+            raise ValueError(_("a message without sender or id"))
+        mid = str(message["mid"])
+        if message.get("is_deleted"):  # Instagram: the customer unsent a message
+            self._store(inbox, sender, deleted_text(inbox, mid), f"{mid}:deleted", sent_at)
             return
         texts = [str(message.get("text", ""))]
+        story = (message.get("reply_to") or {}).get("story")
+        if isinstance(story, dict):
+            texts.insert(0, _("[Reply to your story %(url)s]") % {"url": story.get("url", "")})
         files: list[tuple[str, bytes | None]] = []
-        for number, item in enumerate(message.get("attachments") or [], start=1):
-            if not isinstance(item, dict):
-                continue
+        for number, item in enumerate(dicts(message.get("attachments")), start=1):
             kind = str(item.get("type", ""))
-            url = str((item.get("payload") or {}).get("url", ""))
+            found = item.get("payload")
+            payload: dict[str, Any] = found if isinstance(found, dict) else {}
+            url = str(payload.get("url", ""))
             if kind in FILE_TYPES and url:
                 try:
                     content = client.download(url, headers={})
@@ -151,21 +193,21 @@ class MessengerAdapter:
                     continue
                 name = os.path.basename(urlsplit(url).path) or f"{kind}-{number}"
                 files.append((name, content))
-            elif url:
-                texts.append(url)  # a shared link ("fallback"): the address is the message
             else:
-                texts.append(
-                    _("[The customer sent a %(channel)s attachment of type “%(type)s”, which "
-                      "atiende cannot show.]") % {"channel": self.name, "type": kind}
-                )  # fmt: skip
+                texts.append(self._attachment_text(kind, item, payload))
+        if message.get("is_unsupported"):
+            texts.append(unsupported_text(self.name, "unsupported"))
         attachments, notes = accepted_files(files)
+        text = "\n".join(part for part in (*texts, *notes) if part)
+        if not text and not attachments:
+            text = unsupported_text(self.name, "empty")
         inbound = InboundMessage(
             inbox_id=inbox.pk,
             identity_kind=self.kind,
             identity_value=sender,
             name=self._name(inbox, sender),
-            text="\n".join(part for part in (*texts, *notes) if part),
-            external_id=str(message["mid"]),
+            text=text,
+            external_id=mid,
             sent_at=sent_at,
             attachments=attachments,
             metadata={"channel": self.kind},
@@ -174,6 +216,51 @@ class MessengerAdapter:
             receive_message(inbound, inbox=inbox)
         except ActionError as exc:
             logger.warning("inbox %s: %s message refused: %s", inbox.pk, self.name, exc.detail)
+
+    def _attachment_text(self, kind: str, item: dict[str, Any], payload: dict[str, Any]) -> str:
+        """An attachment that is not a file to keep, as a line."""
+        url = str(payload.get("url", ""))
+        title = str(item.get("title") or payload.get("title") or "")
+        if kind == "location":  # Messenger's (older) shared location
+            point = payload.get("coordinates") or {}
+            return location_text(point.get("lat"), point.get("long"), title, "", url)
+        if kind == "story_mention":
+            # Meta's terms: the story's media is not to be stored, only its (expiring) address.
+            return _("[Mentioned you in their story %(url)s]") % {"url": url}
+        if kind == "template":  # a shared product or card: its titles and links
+            elements = dicts((payload.get("generic") or payload).get("elements"))
+            lines = [
+                " ".join(str(e.get(f)) for f in ("title", "subtitle", "item_url") if e.get(f))
+                for e in elements
+            ]
+            return "\n".join(line for line in lines if line) or title or url
+        if url:  # fallback (a shared link), share, ig_reel, reel, ig_post, ...: title and address
+            return " ".join(part for part in (title, url) if part)
+        if kind == "like_heart":
+            return "❤️"
+        return unsupported_text(self.name, kind)
+
+    def _store(
+        self, inbox: Inbox, sender: str, text: str, external_id: str, sent_at: datetime | None
+    ) -> None:
+        """An event that is not a message of its own (a button tap, a reaction, an edit, a
+        deletion) as a line in the conversation, with an id that makes it unique."""
+        if not sender:
+            raise ValueError(_("an event without sender"))
+        inbound = InboundMessage(
+            inbox_id=inbox.pk,
+            identity_kind=self.kind,
+            identity_value=sender,
+            name=self._name(inbox, sender),
+            text=text,
+            external_id=external_id[:255],
+            sent_at=sent_at,
+            metadata={"channel": self.kind},
+        )
+        try:
+            receive_message(inbound, inbox=inbox)
+        except ActionError as exc:
+            logger.warning("inbox %s: %s event refused: %s", inbox.pk, self.name, exc.detail)
 
     def _name(self, inbox: Inbox, sender: str) -> str:
         """The sender's name from their profile (webhooks carry none), asked once per person:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import mimetypes
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ from atiende.inboxes.contract import (
     Capabilities,
     DeliveryError,
     DeliveryResult,
+    InboundAttachment,
     InboundMessage,
     OutboundMessage,
     PermanentDeliveryError,
@@ -31,7 +33,17 @@ from atiende.inboxes.contract import (
 from atiende.inboxes.models import ChannelKind, Inbox
 from atiende.people.models import IdentityKind
 from atiende.social import client
-from atiende.social.common import Report, accepted_files, credentials
+from atiende.social.common import (
+    Batch,
+    Report,
+    accepted_files,
+    contact_text,
+    credentials,
+    dicts,
+    edited_text,
+    location_text,
+    unsupported_text,
+)
 from atiende.social.whatsapp import timestamp
 
 logger = logging.getLogger(__name__)
@@ -39,12 +51,96 @@ logger = logging.getLogger(__name__)
 API = "https://api.telegram.org"
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
-FILE_KINDS = ("document", "audio", "video", "voice")
+# The updates the webhook asks for; other kinds are not sent (and would be left out).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+FILE_KINDS = ("document", "audio", "video", "voice", "video_note", "animation")
 
 
 def _detail(response: httpx.Response) -> str:
     answer = client.json_of(response)
     return str(answer.get("description") or response.reason_phrase or response.status_code)
+
+
+# What a message is, when it is not text: the first field that is not about the message.
+_ABOUT = frozenset(
+    {
+        "message_id", "message_thread_id", "from", "sender_chat", "sender_boost_count",
+        "sender_business_bot", "date", "business_connection_id", "chat", "forward_origin",
+        "forward_from", "forward_from_chat", "forward_from_message_id", "forward_signature",
+        "forward_sender_name", "forward_date", "is_topic_message", "is_automatic_forward",
+        "reply_to_message", "external_reply", "quote", "reply_to_story", "via_bot",
+        "edit_date", "has_protected_content", "is_from_offline", "media_group_id",
+        "author_signature", "text", "entities", "caption", "caption_entities",
+        "link_preview_options", "effect_id", "show_caption_above_media", "has_media_spoiler",
+        "reply_markup",
+    }
+)  # fmt: skip
+
+
+def _kind_of(message: dict[str, Any]) -> str:
+    return next((key for key in message if key not in _ABOUT), "")
+
+
+def _ext(item: dict[str, Any]) -> str:
+    return mimetypes.guess_extension(str(item.get("mime_type", ""))) or ""
+
+
+def _forwarded(message: dict[str, Any]) -> str:
+    """`forward_origin` (Bot API 7.0) or the older `forward_*` fields: who wrote it first."""
+    origin = message.get("forward_origin")
+    if isinstance(origin, dict):
+        user = origin.get("sender_user") or {}
+        chat = origin.get("sender_chat") or origin.get("chat") or {}
+        who = user.get("first_name") or origin.get("sender_user_name") or chat.get("title")
+    elif "forward_date" in message or "forward_from" in message:
+        who = (
+            (message.get("forward_from") or {}).get("first_name")
+            or message.get("forward_sender_name")
+            or (message.get("forward_from_chat") or {}).get("title")
+        )
+    else:
+        return ""
+    if who:
+        return _("[Forwarded from %(name)s]") % {"name": who}
+    return _("[Forwarded]")
+
+
+def _content_text(message: dict[str, Any]) -> str:
+    """The message's words, and what a message that is not a file says, as text."""
+    lines = [str(message.get("text") or message.get("caption") or "")]
+    venue = message.get("venue")
+    location = message.get("location")
+    if isinstance(venue, dict):
+        point = venue.get("location") or {}
+        lines.append(
+            location_text(
+                point.get("latitude"),
+                point.get("longitude"),
+                venue.get("title"),
+                venue.get("address"),
+            )
+        )
+    elif isinstance(location, dict):
+        lines.append(location_text(location.get("latitude"), location.get("longitude")))
+    contact = message.get("contact")
+    if isinstance(contact, dict):
+        name = " ".join(str(contact[p]) for p in ("first_name", "last_name") if contact.get(p))
+        lines.append(contact_text(name, [str(contact.get("phone_number", ""))], []))
+    poll = message.get("poll")
+    if isinstance(poll, dict):
+        options = [f"- {option.get('text', '')}" for option in dicts(poll.get("options"))]
+        lines.append(
+            "\n".join(
+                [_("📊 Poll: %(question)s") % {"question": poll.get("question", "")}, *options]
+            )
+        )
+    dice = message.get("dice")
+    if isinstance(dice, dict):
+        lines.append(f"{dice.get('emoji', '🎲')} {dice.get('value', '')}".strip())
+    sticker = message.get("sticker")
+    if isinstance(sticker, dict):
+        lines.append(_("[Sticker %(emoji)s]") % {"emoji": sticker.get("emoji", "")})
+    return "\n".join(line for line in lines if line)
 
 
 class TelegramAdapter:
@@ -92,17 +188,32 @@ class TelegramAdapter:
     def event_key(self, payload: dict[str, Any], digest: str) -> str:
         return f"update:{payload['update_id']}"
 
-    def process(self, inbox: Inbox, payload: dict[str, Any]) -> None:
-        message = payload.get("message")
-        if not isinstance(message, dict):
-            return  # edits, channel posts, callbacks: not customer messages
+    def process(self, inbox: Inbox, payload: dict[str, Any]) -> list[str]:
+        """One update (Telegram sends them one by one). Private chats only: messages in groups,
+        supergroups and channels, channel posts, inline queries, polls' votes and the like are
+        left out on purpose; a bot's own messages too."""
+        batch = Batch(inbox)
+        label = f"update {payload['update_id']}"
+        if isinstance(payload.get("message"), dict):
+            batch.run(label, self._message, inbox, payload, payload["message"], False)
+        elif isinstance(payload.get("edited_message"), dict):
+            batch.run(label, self._message, inbox, payload, payload["edited_message"], True)
+        elif isinstance(payload.get("callback_query"), dict):
+            batch.run(label, self._callback, inbox, payload, payload["callback_query"])
+        elif isinstance(payload.get("my_chat_member"), dict):
+            batch.run(label, self._membership, inbox, payload, payload["my_chat_member"])
+        return batch.done()
+
+    def _message(
+        self, inbox: Inbox, payload: dict[str, Any], message: dict[str, Any], edited: bool
+    ) -> None:
         chat = message.get("chat") or {}
         sender = message.get("from") or {}
         if chat.get("type") != "private" or not sender.get("id") or sender.get("is_bot"):
             return
-        texts = [str(message.get("text") or message.get("caption") or "")]
+        texts = [_forwarded(message), _content_text(message)]
         files: list[tuple[str, bytes | None]] = []
-        found = self._file_of(message)
+        found = None if edited else self._file_of(message)
         if found is not None:
             file_id, name = found
             try:
@@ -112,6 +223,58 @@ class TelegramAdapter:
                     _("[A file could not be fetched from Telegram: %(error)s]") % {"error": exc}
                 )
         attachments, notes = accepted_files(files)
+        text = "\n".join(part for part in (*texts, *notes) if part)
+        if not text and not attachments:
+            text = unsupported_text("Telegram", _kind_of(message))
+        external_id = f"{chat.get('id')}:{message.get('message_id')}"
+        if edited:  # a new line in the conversation: the first version stays as it was
+            text = edited_text(text)
+            external_id += f":edit:{message.get('edit_date', '')}"
+        self._store(inbox, payload, sender, text, external_id, message.get("date"), attachments)
+
+    def _callback(self, inbox: Inbox, payload: dict[str, Any], query: dict[str, Any]) -> None:
+        """A tap on an inline keyboard button: the button's label (found in the message it
+        belongs to) or, failing that, its data."""
+        sender = query.get("from") or {}
+        message = query.get("message") or {}
+        if (message.get("chat") or {}).get("type", "private") != "private" or not sender.get("id"):
+            return
+        data = str(query.get("data") or query.get("game_short_name") or "")
+        rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+        labels = [
+            str(button.get("text", ""))
+            for row in rows
+            if isinstance(row, list)
+            for button in dicts(row)
+            if button.get("callback_data") == data
+        ]
+        text = _("[Tapped “%(label)s”]") % {"label": labels[0] if labels else data}
+        self._store(inbox, payload, sender, text, f"callback:{query.get('id')}", None)
+
+    def _membership(self, inbox: Inbox, payload: dict[str, Any], change: dict[str, Any]) -> None:
+        """The customer stopped (blocked) the bot: replies cannot reach them any more. Their
+        restarting it needs no line: /start arrives as a message."""
+        chat = change.get("chat") or {}
+        sender = change.get("from") or {}
+        status = (change.get("new_chat_member") or {}).get("status")
+        if chat.get("type") != "private" or not sender.get("id") or status != "kicked":
+            return
+        text = _(
+            "[The customer blocked the bot: replies cannot reach them until they start it again.]"
+        )
+        key = f"blocked:{chat.get('id')}:{change.get('date', '')}"
+        self._store(inbox, payload, sender, text, key, change.get("date"))
+
+    def _store(
+        self,
+        inbox: Inbox,
+        payload: dict[str, Any],
+        sender: dict[str, Any],
+        text: str,
+        external_id: str,
+        date: Any,
+        attachments: tuple[InboundAttachment, ...] = (),
+    ) -> None:
         full_name = " ".join(
             str(sender.get(part, "")) for part in ("first_name", "last_name") if sender.get(part)
         )
@@ -121,9 +284,9 @@ class TelegramAdapter:
             identity_value=str(sender["id"]),
             name=full_name,
             language=str(sender.get("language_code") or "")[:10],
-            text="\n".join(part for part in (*texts, *notes) if part),
-            external_id=f"{chat.get('id')}:{message.get('message_id')}",
-            sent_at=timestamp(message.get("date")),
+            text=text,
+            external_id=external_id,
+            sent_at=timestamp(date),
             attachments=attachments,
             metadata={"channel": self.kind, "update_id": payload["update_id"]},
         )
@@ -134,13 +297,13 @@ class TelegramAdapter:
 
     def _file_of(self, message: dict[str, Any]) -> tuple[str, str] | None:
         photos = message.get("photo")
-        if isinstance(photos, list) and photos:
+        if isinstance(photos, list) and photos and isinstance(photos[-1], dict):
             largest = photos[-1]  # sizes come smallest first
             return str(largest.get("file_id", "")), f"photo-{message.get('message_id')}.jpg"
         for kind in FILE_KINDS:
             item = message.get(kind)
             if isinstance(item, dict) and item.get("file_id"):
-                name = item.get("file_name") or f"{kind}-{message.get('message_id')}"
+                name = item.get("file_name") or f"{kind}-{message.get('message_id')}{_ext(item)}"
                 return str(item["file_id"]), str(name)
         return None
 
@@ -207,7 +370,7 @@ class TelegramAdapter:
             self._call(
                 inbox,
                 "setWebhook",
-                json={"url": url, "secret_token": inbox.secret, "allowed_updates": ["message"]},
+                json={"url": url, "secret_token": inbox.secret, "allowed_updates": ALLOWED_UPDATES},
             )
         except DeliveryError as exc:
             return Report(False, (url, str(exc)))

@@ -43,7 +43,7 @@ class SocialAdapter(ChannelAdapter, Protocol):
 
     def event_key(self, payload: dict[str, Any], digest: str) -> str: ...
 
-    def process(self, inbox: Inbox, payload: dict[str, Any]) -> None: ...
+    def process(self, inbox: Inbox, payload: dict[str, Any]) -> list[str]: ...
 
     def test_connection(self, inbox: Inbox) -> Report: ...
 
@@ -119,13 +119,15 @@ def _give_up(payload: dict[str, Any], error: str) -> None:
 
 @tasks.task(TASK, on_give_up=_give_up)
 def process_event(payload: dict[str, Any]) -> None:
-    """Messages and statuses from one stored delivery; run again, it stores nothing twice."""
+    """Messages and statuses from one stored delivery; run again, it stores nothing twice. An
+    item the adapter could not read is named in the delivery's error; the others are kept."""
     event = WebhookEvent.objects.select_related("inbox").filter(pk=payload["event_id"]).first()
     if event is None or event.status == EventStatus.DONE:
         return
     try:
-        social_adapter(event.inbox).process(event.inbox, json.loads(event.body))
+        problems = social_adapter(event.inbox).process(event.inbox, json.loads(event.body))
     except Exception as exc:
         WebhookEvent.objects.filter(pk=event.pk).update(error=str(exc)[:2000])
         raise
-    _finish(event.pk, EventStatus.DONE)
+    # Done, with the items that could not be read named (the others are stored).
+    _finish(event.pk, EventStatus.DONE, "\n".join(problems))

@@ -2,10 +2,12 @@
 
 Inbound: `object: whatsapp_business_account`, `entry[].changes[].value` with `messages` (text;
 image, document, audio, video and sticker by media id: `GET /{media-id}` gives a URL, fetched
-with the same token) and `statuses` (sent, delivered, read, failed: our reply's delivery
-status). Outbound: text, or files uploaded to `/{phone-number-id}/media` and sent by id, the
-text as the first file's caption. Free-form replies only within 24 hours of the customer's last
-message; message templates are not supported.
+with the same token; location, contacts, interactive and button replies, reactions, orders,
+system and unsupported messages as a readable line, see docs/social.md) and `statuses`
+(sent, delivered, read, failed: our reply's delivery status). Outbound: text, or files
+uploaded to `/{phone-number-id}/media` and sent by id, the text as the first file's caption.
+Free-form replies only within 24 hours of the customer's last message; message templates are
+not supported.
 """
 
 from __future__ import annotations
@@ -32,11 +34,17 @@ from atiende.inboxes.models import ChannelKind, Inbox
 from atiende.people.models import IdentityKind
 from atiende.social import client, meta
 from atiende.social.common import (
+    Batch,
     Report,
     accepted_files,
+    contact_text,
     credentials,
+    dicts,
+    location_text,
+    reaction_text,
     record_delivery,
     require_window,
+    unsupported_text,
 )
 
 logger = logging.getLogger(__name__)
@@ -74,6 +82,50 @@ def _status_error(status: dict[str, Any]) -> str:
     return "; ".join(parts) or _("WhatsApp reported the message as failed.")
 
 
+def _card(card: dict[str, Any]) -> str:
+    name = card.get("name") or {}
+    org = card.get("org") or {}
+    return contact_text(
+        name.get("formatted_name")
+        or " ".join(str(name[part]) for part in ("first_name", "last_name") if name.get(part)),
+        [str(item.get("phone", "")) for item in dicts(card.get("phones"))],
+        [str(item.get("email", "")) for item in dicts(card.get("emails"))],
+        " ".join(str(org[part]) for part in ("company", "title") if org.get(part)),
+    )
+
+
+def _order(order: dict[str, Any]) -> str:
+    items = [
+        f"{item.get('quantity', 1)} x {item.get('product_retailer_id', '?')} "
+        f"({item.get('item_price', '?')} {item.get('currency', '')})".replace(" )", ")")
+        for item in dicts(order.get("product_items"))
+    ]
+    head = _("🛒 Order from catalog %(catalog)s:") % {"catalog": order.get("catalog_id", "?")}
+    return "\n".join(part for part in (head, *items, str(order.get("text", ""))) if part)
+
+
+def _forwarded(message: dict[str, Any]) -> str:
+    context = message.get("context") or {}
+    if isinstance(context, dict) and (
+        context.get("forwarded") or context.get("frequently_forwarded")
+    ):
+        return _("[Forwarded]")
+    return ""
+
+
+def _referral(message: dict[str, Any]) -> str:
+    """A message that started from a click-to-WhatsApp ad or post names it."""
+    referral = message.get("referral")
+    if not isinstance(referral, dict):
+        return ""
+    what = _join_parts(referral.get("headline"), referral.get("source_url"))
+    return _("[Came from %(what)s]") % {"what": what or referral.get("source_type", "?")}
+
+
+def _join_parts(*parts: Any) -> str:
+    return " — ".join(str(part) for part in parts if part)
+
+
 class WhatsAppAdapter:
     kind = ChannelKind.WHATSAPP.value
     capabilities = Capabilities(
@@ -94,45 +146,49 @@ class WhatsAppAdapter:
     def event_key(self, payload: dict[str, Any], digest: str) -> str:
         return f"sha256:{digest}"
 
-    def process(self, inbox: Inbox, payload: dict[str, Any]) -> None:
+    def process(self, inbox: Inbox, payload: dict[str, Any]) -> list[str]:
+        batch = Batch(inbox)
         own_number = str(inbox.config.get("phone_number_id") or "")
-        for entry in payload.get("entry") or []:
-            for change in entry.get("changes") or [] if isinstance(entry, dict) else []:
-                if not isinstance(change, dict) or change.get("field") != "messages":
+        for entry in dicts(payload.get("entry")):
+            for change in dicts(entry.get("changes")):
+                if change.get("field") != "messages" or not isinstance(change.get("value"), dict):
                     continue
-                value = change.get("value") or {}
+                value = change["value"]
                 number = str((value.get("metadata") or {}).get("phone_number_id", ""))
                 if own_number and number != own_number:
                     logger.warning("inbox %s: webhook for number %s ignored", inbox.pk, number)
                     continue
                 names = {
                     str(item.get("wa_id")): str((item.get("profile") or {}).get("name", ""))
-                    for item in value.get("contacts") or []
-                    if isinstance(item, dict)
+                    for item in dicts(value.get("contacts"))
                 }
-                for message in value.get("messages") or []:
-                    if isinstance(message, dict):
-                        self._receive(inbox, message, names)
-                for status in value.get("statuses") or []:
-                    if isinstance(status, dict) and status.get("status") in STATUSES:
-                        failed = status["status"] == "failed"
-                        record_delivery(
-                            inbox,
-                            str(status.get("id", "")),
-                            STATUSES[status["status"]],
-                            _status_error(status) if failed else "",
-                        )
+                for message in dicts(value.get("messages")):
+                    label = f"message {message.get('id', '?')}"
+                    batch.run(label, self._receive, inbox, message, names)
+                for status in dicts(value.get("statuses")):
+                    batch.run(f"status {status.get('id', '?')}", self._status, inbox, status)
+        return batch.done()
+
+    def _status(self, inbox: Inbox, status: dict[str, Any]) -> None:
+        if status.get("status") in STATUSES:
+            failed = status["status"] == "failed"
+            record_delivery(
+                inbox,
+                str(status.get("id", "")),
+                STATUSES[status["status"]],
+                _status_error(status) if failed else "",
+            )
 
     def _receive(self, inbox: Inbox, message: dict[str, Any], names: dict[str, str]) -> None:
         kind = str(message.get("type", ""))
         sender = str(message.get("from", ""))
-        if kind == "reaction" or not sender or not message.get("id"):
-            return
+        if not sender or not message.get("id"):
+            raise ValueError(_("a message without sender or id"))
+        if kind == "reaction" and not (message.get("reaction") or {}).get("emoji"):
+            return  # a reaction taken back: nothing to show
         text = ""
         files: list[tuple[str, bytes | None]] = []
-        if kind == "text":
-            text = str((message.get("text") or {}).get("body", ""))
-        elif kind in MEDIA_TYPES:
+        if kind in MEDIA_TYPES:
             media = message.get(kind) or {}
             text = str(media.get("caption", ""))
             try:
@@ -146,12 +202,12 @@ class WhatsAppAdapter:
                 name = media.get("filename") or f"{kind}-{media.get('id')}{extension}"
                 files.append((str(name), content))
         else:
-            text = _(
-                "[The customer sent a WhatsApp message of type “%(type)s”, which atiende "
-                "cannot show.]"
-            ) % {"type": kind}
+            text = self._text(inbox, kind, message)
+        lines = [_forwarded(message), text, _referral(message)]
         attachments, notes = accepted_files(files)
-        text = "\n".join(part for part in (text, *notes) if part)
+        text = "\n".join(part for part in (*lines, *notes) if part)
+        if not text and not attachments:
+            text = unsupported_text("WhatsApp", kind)
         inbound = InboundMessage(
             inbox_id=inbox.pk,
             identity_kind=IdentityKind.WHATSAPP,
@@ -167,6 +223,47 @@ class WhatsAppAdapter:
             receive_message(inbound, inbox=inbox)
         except ActionError as exc:
             logger.warning("inbox %s: WhatsApp message refused: %s", inbox.pk, exc.detail)
+
+    def _text(self, inbox: Inbox, kind: str, message: dict[str, Any]) -> str:
+        """What a message that is not a file says, as text (webhooks reference, messages)."""
+        found = message.get(kind)
+        body: dict[str, Any] = found if isinstance(found, dict) else {}
+        if kind == "text":
+            return str(body.get("body", ""))
+        if kind == "location":
+            return location_text(
+                body.get("latitude"),
+                body.get("longitude"),
+                body.get("name"),
+                body.get("address"),
+                body.get("url", ""),
+            )
+        if kind == "contacts":
+            return "\n".join(_card(card) for card in dicts(message.get("contacts")))
+        if kind == "interactive":  # a tap on a reply button or a list row we sent
+            choice = body.get(str(body.get("type", ""))) or {}
+            if body.get("type") == "nfm_reply":  # a WhatsApp Flow's answers
+                return "\n".join(
+                    part
+                    for part in (str(choice.get("body", "")), choice.get("response_json"))
+                    if part
+                )
+            title = str(choice.get("title", ""))
+            return "\n".join(p for p in (title, str(choice.get("description", ""))) if p)
+        if kind == "button":  # a template's quick-reply button
+            return str(body.get("text") or body.get("payload") or "")
+        if kind == "reaction":
+            return reaction_text(inbox, str(body["emoji"]), str(body.get("message_id", "")))
+        if kind == "order":
+            return _order(body)
+        if kind == "system":  # e.g. the customer changed their number
+            return "[" + str(body.get("body") or body.get("type") or kind) + "]"
+        # "unsupported" ("unknown" in older versions) names what it was in `unsupported.type`
+        # (poll, edit, ...) and says why in `errors`; any type not listed above alike.
+        errors = message.get("errors")
+        reason = f"({_status_error({'errors': errors})})" if errors else ""
+        shown = str(body.get("type") or kind) if kind in ("unsupported", "unknown") else kind
+        return unsupported_text("WhatsApp", shown, reason)
 
     def _media(self, inbox: Inbox, media_id: str) -> tuple[bytes | None, str]:
         """`GET /{media-id}` for the file's address, then the file, both with the token."""

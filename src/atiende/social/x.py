@@ -39,7 +39,14 @@ from atiende.inboxes.contract import (
 from atiende.inboxes.models import ChannelKind, Inbox
 from atiende.people.models import IdentityKind
 from atiende.social import client
-from atiende.social.common import Report, credentials, record_delivery
+from atiende.social.common import (
+    Batch,
+    Report,
+    credentials,
+    dicts,
+    record_delivery,
+    unsupported_text,
+)
 from atiende.social.messenger import from_millis
 
 logger = logging.getLogger(__name__)
@@ -160,36 +167,57 @@ class XAdapter:
     def event_key(self, payload: dict[str, Any], digest: str) -> str:
         return f"sha256:{digest}"
 
-    def process(self, inbox: Inbox, payload: dict[str, Any]) -> None:
+    def process(self, inbox: Inbox, payload: dict[str, Any]) -> list[str]:
+        """DMs and read receipts; the other Account Activity events (tweets, likes, follows,
+        blocks, typing indicators) are not messages to this inbox: left out on purpose."""
+        batch = Batch(inbox)
         account = str(payload["for_user_id"])
         own = str(inbox.config.get("x_user_id") or "")
         if own and account != own:
             logger.warning("inbox %s: webhook for X account %s ignored", inbox.pk, account)
-            return
+            return []
         users = payload.get("users") if isinstance(payload.get("users"), dict) else {}
-        for event in payload.get("direct_message_events") or []:
-            if isinstance(event, dict) and event.get("type") == "message_create":
-                self._receive(inbox, account, event, users or {})
-        for event in payload.get("direct_message_mark_read_events") or []:
-            if isinstance(event, dict) and str(event.get("sender_id", "")) != account:
+        for event in dicts(payload.get("direct_message_events")):
+            if event.get("type") == "message_create":
+                label = f"DM {event.get('id', '?')}"
+                batch.run(label, self._receive, inbox, account, event, users or {})
+        for event in dicts(payload.get("direct_message_mark_read_events")):
+            if str(event.get("sender_id", "")) != account:
                 read = str(event.get("last_read_event_id", ""))
                 if read:
-                    record_delivery(inbox, read, DeliveryStatus.READ)
+                    batch.run(f"read {read}", record_delivery, inbox, read, DeliveryStatus.READ)
+        return batch.done()
 
     def _receive(
         self, inbox: Inbox, account: str, event: dict[str, Any], users: dict[str, Any]
     ) -> None:
         created = event.get("message_create") or {}
         sender = str(created.get("sender_id", ""))
-        if not sender or sender == account or not event.get("id"):
+        if not sender or not event.get("id"):
+            raise ValueError(_("a DM without sender or id"))
+        if sender == account:
             return  # the account's own DM, echoed back
         data = created.get("message_data") or {}
         text = str(data.get("text", ""))
-        media = ((data.get("attachment") or {}).get("media")) or {}
-        if isinstance(media, dict) and media.get("url"):
+        notes = []
+        attachment = data.get("attachment") or {}
+        media = attachment.get("media") if isinstance(attachment, dict) else None
+        if isinstance(media, dict):
             # The t.co link in the text points at the file; X serves it only to signed requests.
             link = str(media.get("expanded_url") or media.get("media_url_https") or "")
-            text = text.replace(str(media["url"]), link).strip()
+            if media.get("url"):
+                text = text.replace(str(media["url"]), "").strip()
+            kind = str(media.get("type") or "photo")
+            notes.append(_("[Media (%(type)s): %(url)s]") % {"type": kind, "url": link})
+        elif isinstance(attachment, dict) and attachment.get("type"):
+            notes.append(unsupported_text("X", str(attachment["type"])))
+        # Other t.co links as the customer wrote them.
+        for url in dicts((data.get("entities") or {}).get("urls")):
+            if url.get("url") and url.get("expanded_url"):
+                text = text.replace(str(url["url"]), str(url["expanded_url"]))
+        lines = [text, *notes]
+        # A quick-reply answer's text is the option's label; the option's metadata is ours.
+        text = "\n".join(line for line in lines if line) or unsupported_text("X", "empty")
         profile = users.get(sender) if isinstance(users.get(sender), dict) else {}
         inbound = InboundMessage(
             inbox_id=inbox.pk,
