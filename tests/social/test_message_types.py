@@ -8,17 +8,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.utils import translation
+from django.utils import timezone, translation
 
 from atiende.conversations.models import Attachment, Message
 from atiende.core import tasks
+from atiende.core.models import Task, TaskStatus
 from atiende.inboxes.models import Inbox
 from atiende.social.common import location_text
 from atiende.social.models import EventStatus, WebhookEvent
 from tests.factories import Factory
 from tests.social import provider as fake
 from tests.social.conftest import FIXTURES, payload, post_meta, post_telegram, post_x, social_inbox
-from tests.social.provider import MP4, OGG, PNG, Provider
+from tests.social.provider import MP4, OGG, PNG, Failure, Provider
 
 FIRST_WAMID = "wamid.HBgLMzQ2MDAxMTEyMjIVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA="
 
@@ -75,7 +76,32 @@ def test_whatsapp_types_become_readable_messages_and_a_bad_item_is_reported(
     assert event.status == EventStatus.DONE
     assert "message wamid.nosender: ValueError" in event.error
     assert "message wamid.badreaction: AttributeError" in event.error
-    assert len(event.error.splitlines()) == 2
+    assert "message #3: TypeError: not an object: 'wamid.not-an-object'" in event.error
+    assert len(event.error.splitlines()) == 3
+
+
+def test_a_batch_whose_file_cannot_be_fetched_yet_keeps_the_rest_and_retries(
+    factory: Factory, provider: Provider
+) -> None:
+    inbox = social_inbox(factory, "whatsapp", provider, phone_number_id=fake.PHONE_NUMBER_ID)
+    body = json.loads(payload("whatsapp_image.json"))
+    messages = body["entry"][0]["changes"][0]["value"]["messages"]
+    messages[:] = [messages[0], {**messages[0], "id": "wamid.words", "type": "text"}]
+    messages[1]["text"] = {"body": "Did you get my screenshot?"}
+    del messages[1]["image"]
+    provider.failures = [Failure(500, {"error": {"message": "Service unavailable", "code": 2}})]
+
+    post_meta(inbox, json.dumps(body).encode())
+    tasks.drain()
+    first = _texts(inbox)
+    Task.objects.filter(status=TaskStatus.PENDING).update(run_at=timezone.now())
+    tasks.drain()
+
+    assert first == {"wamid.words": "Did you get my screenshot?"}  # stored while waiting
+    assert _texts(inbox)[messages[0]["id"]] == "This is the error I get"
+    assert Attachment.objects.get().message.external_id == messages[0]["id"]
+    assert Message.objects.filter(inbox=inbox).count() == 2
+    assert _only_event(inbox).status == EventStatus.DONE
 
 
 def test_a_whatsapp_sticker_is_kept_as_a_file(factory: Factory, provider: Provider) -> None:

@@ -204,10 +204,21 @@ class Batch:
         self.problems: list[str] = []
         self.retry: DeliveryError | None = None
 
+    def each(self, items: Any, what: str) -> list[dict[str, Any]]:
+        """The objects of a JSON list; anything else in it is reported (a non-list is no
+        list of items: nothing to read)."""
+        if not isinstance(items, list):
+            return []
+        for number, item in enumerate(items):
+            if not isinstance(item, dict):
+                self._bad(f"{what} #{number}", TypeError(f"not an object: {item!r}"[:200]))
+        return [item for item in items if isinstance(item, dict)]
+
     def run(self, label: str, function: Callable[..., object], *args: Any) -> None:
+        # No transaction around the item: it may wait for a provider's file, and
+        # receive_message has its own.
         try:
-            with transaction.atomic():
-                function(*args)
+            function(*args)
         except PermanentDeliveryError as exc:
             self._bad(label, exc)
         except DeliveryError as exc:

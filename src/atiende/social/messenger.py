@@ -104,7 +104,7 @@ class MessengerAdapter:
                 continue
             # `standby` (another app of the page owns the thread) and `changes` (comments,
             # mentions in posts) are not messages to this inbox: left out on purpose.
-            for event in dicts(entry.get("messaging")):
+            for event in batch.each(entry.get("messaging"), "event"):
                 label = "event " + str(
                     (event.get("message") or {}).get("mid") or event.get("timestamp")
                 )

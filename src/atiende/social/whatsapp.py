@@ -162,10 +162,10 @@ class WhatsAppAdapter:
                     str(item.get("wa_id")): str((item.get("profile") or {}).get("name", ""))
                     for item in dicts(value.get("contacts"))
                 }
-                for message in dicts(value.get("messages")):
+                for message in batch.each(value.get("messages"), "message"):
                     label = f"message {message.get('id', '?')}"
                     batch.run(label, self._receive, inbox, message, names)
-                for status in dicts(value.get("statuses")):
+                for status in batch.each(value.get("statuses"), "status"):
                     batch.run(f"status {status.get('id', '?')}", self._status, inbox, status)
         return batch.done()
 

@@ -177,7 +177,7 @@ class XAdapter:
             logger.warning("inbox %s: webhook for X account %s ignored", inbox.pk, account)
             return []
         users = payload.get("users") if isinstance(payload.get("users"), dict) else {}
-        for event in dicts(payload.get("direct_message_events")):
+        for event in batch.each(payload.get("direct_message_events"), "DM"):
             if event.get("type") == "message_create":
                 label = f"DM {event.get('id', '?')}"
                 batch.run(label, self._receive, inbox, account, event, users or {})
