@@ -5,6 +5,8 @@ automation user, and says so on the timeline."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 
 from atiende.automations import triggers
@@ -65,6 +67,10 @@ def test_urgent_words_on_a_new_conversation_raise_priority_and_assign_billing(
             "Automatización «Urgent words» aplicada: Fijar prioridad: Alta; Asignar equipo: Billing"
         )
     assert applied(calm.pk) == []
+    client = Client()
+    client.force_login(factory.user(role=Role.SUPERVISOR))
+    page = client.get(reverse("inbox:timeline", args=[urgent.pk]))
+    assert "Automation “Urgent words” applied" in page.content.decode()
 
 
 def test_a_customer_message_rule_reads_the_message_that_arrived(factory: Factory) -> None:

@@ -62,19 +62,25 @@ def candidates(rule: Rule, now: datetime) -> QuerySet[Conversation]:
 
 def check_rule(rule: Rule, now: datetime) -> int:
     """Fire `rule` where it holds and has not fired since it began to; returns how many."""
+    held = set(Hold.objects.filter(rule=rule).values_list("conversation_id", flat=True))
     holding: set[int] = set()
     fired = 0
-    for conversation in candidates(rule, now).select_related("inbox", "contact").order_by("pk"):
+    matching = candidates(rule, now).select_related("inbox", "contact").order_by("pk")
+    for conversation in matching.iterator(chunk_size=500):
         if not conditions.holds(rule, conversation):
             continue
         holding.add(conversation.pk)
+        if conversation.pk in held:
+            continue  # fired already while this lasts
         with transaction.atomic():
             hold, created = Hold.objects.get_or_create(rule=rule, conversation=conversation)
             if created:
                 key = f"time:{conversation.pk}:{hold.pk}"
                 fired += apply.apply(rule, conversation, key=key, event_id=None)
     # Where it stopped holding, it may fire again once it holds again.
-    Hold.objects.filter(rule=rule).exclude(conversation_id__in=holding).delete()
+    stopped = sorted(held - holding)
+    for start in range(0, len(stopped), 500):
+        Hold.objects.filter(rule=rule, conversation_id__in=stopped[start : start + 500]).delete()
     return fired
 
 

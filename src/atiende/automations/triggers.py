@@ -40,16 +40,19 @@ def on_message_created(event: Event) -> None:
 
 
 def on_conversation_updated(event: Event) -> None:
-    if apply.is_automation_actor(event.actor_user_id):
-        return  # an automation's own change: never a trigger (no loops)
     _queue(event, Trigger.UPDATED)
 
 
 def _queue(event: Event, trigger: str) -> None:
     if event.conversation_id is None:
         return
-    rule_ids = Rule.objects.filter(active=True, trigger=trigger).values_list("pk", flat=True)
-    for rule_id in rule_ids:  # ordered by position: queued (and so run) in that order
+    # Ordered by position: queued (and so run) in that order.
+    rule_ids = list(Rule.objects.filter(active=True, trigger=trigger).values_list("pk", flat=True))
+    if not rule_ids:
+        return
+    if trigger == Trigger.UPDATED and apply.is_automation_actor(event.actor_user_id):
+        return  # an automation's own change: never a trigger (no loops)
+    for rule_id in rule_ids:
         tasks.enqueue(
             APPLY,
             {
