@@ -99,7 +99,9 @@ def test_a_batch_whose_file_cannot_be_fetched_yet_keeps_the_rest_and_retries(
 
     assert first == {"wamid.words": "Did you get my screenshot?"}  # stored while waiting
     assert _texts(inbox)[messages[0]["id"]] == "This is the error I get"
-    assert Attachment.objects.get().message.external_id == messages[0]["id"]
+    assert (
+        Attachment.objects.get().message_id == Message.objects.get(external_id=messages[0]["id"]).pk
+    )
     assert Message.objects.filter(inbox=inbox).count() == 2
     assert _only_event(inbox).status == EventStatus.DONE
 
