@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
+from atiende.automations import triggers
 from atiende.automations.models import Action, Rule
 from atiende.core.models import Event
+
+
+@pytest.fixture(autouse=True)
+def _forget_rules() -> Iterator[None]:
+    """The per-process list of active rules never outlives a test (a flushed database sends no
+    delete signal): the next test, here or in another app, reads the rules again."""
+    triggers.forget_rules()
+    yield
+    triggers.forget_rules()
 
 
 def rule(name: str, trigger: str, actions: list[dict[str, Any]], **conditions: Any) -> Rule:

@@ -159,6 +159,21 @@ def test_a_repeated_task_or_event_applies_nothing_twice(factory: Factory) -> Non
     assert conversation.messages.filter(direction=Direction.NOTE).count() == 1
 
 
+def test_a_rule_switched_off_stops_at_once(factory: Factory) -> None:
+    welcome = rule("Tag new", Trigger.CREATED, [{"kind": ActionKind.ADD_TAG, "value": "new"}])
+    first = factory.conversation()
+    tasks.drain()
+    welcome.active = False
+    welcome.save()
+
+    second = factory.conversation()
+    tasks.drain()
+
+    assert len(applied(first.pk)) == 1
+    assert applied(second.pk) == []
+    assert Task.objects.filter(name=triggers.APPLY).count() == 1
+
+
 def test_inactive_rules_and_refused_actions(factory: Factory) -> None:
     rule("Off", Trigger.CREATED, [{"kind": ActionKind.ADD_TAG, "value": "off"}], active=False)
     rule(

@@ -12,7 +12,11 @@ rule can wake another, or itself, in a chain.
 
 from __future__ import annotations
 
+import time
 from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 from atiende.automations import apply, conditions
 from atiende.automations.models import Rule, Trigger
@@ -22,11 +26,38 @@ from atiende.core.models import Event
 
 APPLY = "automations.apply"
 
+RULES_SECONDS = 30.0
+_rules: dict[str, tuple[float, tuple[int, ...]]] = {}
+
 UPDATED_KINDS = (
     "conversation.status_changed",
     "conversation.priority_changed",
     "conversation.assigned",
 )
+
+
+def active_rules(trigger: str) -> tuple[int, ...]:
+    """The active rules of `trigger` by position (queued, and so run, in that order).
+
+    Asked on every message: kept per process for `RULES_SECONDS` (a rule saved in another
+    process applies within that time; one saved here, at once). The task reads the rule again,
+    so one deactivated meanwhile does nothing."""
+    now = time.monotonic()
+    cached = _rules.get(trigger)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    ids = tuple(Rule.objects.filter(active=True, trigger=trigger).values_list("pk", flat=True))
+    _rules[trigger] = (now + RULES_SECONDS, ids)
+    return ids
+
+
+def forget_rules() -> None:
+    _rules.clear()
+
+
+def _rule_changed(**_kwargs: object) -> None:
+    forget_rules()
+    transaction.on_commit(forget_rules)  # and once the change is visible to the next read
 
 
 def on_conversation_created(event: Event) -> None:
@@ -46,8 +77,7 @@ def on_conversation_updated(event: Event) -> None:
 def _queue(event: Event, trigger: str) -> None:
     if event.conversation_id is None:
         return
-    # Ordered by position: queued (and so run) in that order.
-    rule_ids = list(Rule.objects.filter(active=True, trigger=trigger).values_list("pk", flat=True))
+    rule_ids = active_rules(trigger)
     if not rule_ids:
         return
     if trigger == Trigger.UPDATED and apply.is_automation_actor(event.actor_user_id):
@@ -57,6 +87,7 @@ def _queue(event: Event, trigger: str) -> None:
             APPLY,
             {
                 "rule_id": rule_id,
+                "trigger": trigger,
                 "event_id": event.pk,
                 "conversation_id": event.conversation_id,
                 "message_id": event.data.get("message_id"),
@@ -67,7 +98,9 @@ def _queue(event: Event, trigger: str) -> None:
 
 @tasks.task(APPLY)
 def apply_task(payload: dict[str, Any]) -> None:
-    rule = Rule.objects.filter(pk=payload["rule_id"], active=True).first()
+    rule = Rule.objects.filter(
+        pk=payload["rule_id"], active=True, trigger=payload["trigger"]
+    ).first()
     conversation = (
         Conversation.objects.select_related("inbox", "contact")
         .filter(pk=payload["conversation_id"], merged_into__isnull=True)
@@ -86,6 +119,8 @@ def apply_task(payload: dict[str, Any]) -> None:
 
 
 def connect() -> None:
+    post_save.connect(_rule_changed, sender=Rule, dispatch_uid="automations-rule-save")
+    post_delete.connect(_rule_changed, sender=Rule, dispatch_uid="automations-rule-delete")
     hooks.subscribe("conversation.created", on_conversation_created)
     hooks.subscribe("message.created", on_message_created)
     for kind in UPDATED_KINDS:
