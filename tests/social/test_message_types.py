@@ -14,7 +14,7 @@ from atiende.conversations.models import Attachment, Message
 from atiende.core import tasks
 from atiende.core.models import Task, TaskStatus
 from atiende.inboxes.models import Inbox
-from atiende.social.common import location_text
+from atiende.social.common import location_text, unsupported_text
 from atiende.social.models import EventStatus, WebhookEvent
 from tests.factories import Factory
 from tests.social import provider as fake
@@ -68,6 +68,9 @@ def test_whatsapp_types_become_readable_messages_and_a_bad_item_is_reported(
         "Is this offer still on?\n[Came from Zero fees in December — https://fb.me/ad123]"
     )
     assert texts["wamid.forwarded"] == "[Forwarded]\nIs this message from you?"
+    assert "wamid.welcome" not in texts  # the chat opened, nothing written yet
+    # Another customer's reaction to Lucía's message does not quote it.
+    assert texts["wamid.otherreaction"] == "[Reacted 😮 to a message]"
     # The malformed items of the second entry are reported; the one after them is stored.
     assert texts["wamid.after"] == "مرحبا، بطاقتي لا تعمل"
     assert "wamid.nosender" not in texts
@@ -238,7 +241,7 @@ def test_telegram_groups_supergroups_channels_and_bots_are_left_out(
     tasks.drain()
 
     assert not Message.objects.exists()
-    assert WebhookEvent.objects.filter(status=EventStatus.DONE, error="").count() == 8
+    assert WebhookEvent.objects.filter(status=EventStatus.DONE, error="").count() == 9
 
 
 def test_x_dm_types_become_readable_messages(factory: Factory, provider: Provider) -> None:
@@ -297,6 +300,17 @@ def test_unicode_survives_every_channel(factory: Factory, provider: Provider) ->
         assert Message.objects.get(inbox=inbox).body_text == text
 
 
-def test_the_lines_are_in_the_customer_facing_language() -> None:
+def test_the_lines_are_in_english_and_spanish() -> None:
     with translation.override("es"):
-        assert location_text(1, 2, "Sol") == "📍 Ubicación: 1, 2 (Sol)"
+        spanish = (location_text(1, 2, "Sol"), unsupported_text("X", "poll"))
+    with translation.override("en"):
+        english = (location_text(1, 2, "Sol"), unsupported_text("X", "poll"))
+
+    assert spanish == (
+        "📍 Ubicación: 1, 2 (Sol)",
+        "[El cliente ha enviado por X un mensaje de tipo «poll», que atiende no puede mostrar.]",
+    )
+    assert english == (
+        "📍 Location: 1, 2 (Sol)",
+        "[The customer sent a message of type “poll” on X, which atiende cannot show.]",
+    )

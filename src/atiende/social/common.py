@@ -20,6 +20,7 @@ from atiende.core import events
 from atiende.core.errors import ActionError
 from atiende.inboxes.contract import DeliveryError, InboundAttachment, PermanentDeliveryError
 from atiende.inboxes.models import Inbox
+from atiende.people.models import normalize_identity
 from atiende.social.models import ChannelCredentials
 
 logger = logging.getLogger(__name__)
@@ -153,11 +154,16 @@ def contact_text(name: object, phones: list[str], emails: list[str], extra: obje
     return _("👤 Contact: %(card)s") % {"card": card}
 
 
-def quoted(inbox: Inbox, external_id: str) -> str:
-    """The start of a message of this conversation, to say which one a reaction or a deletion
-    is about (empty when atiende has no message with that id)."""
+def quoted(inbox: Inbox, external_id: str, kind: str, sender: str) -> str:
+    """The start of a message of this customer's conversations, to say which one a reaction or
+    a deletion is about (empty when atiende has none with that id: another customer's message
+    is never quoted)."""
     text = (
         Message.objects.by_external_id(inbox.pk, external_id[:255])
+        .filter(
+            conversation__contact__identities__kind=kind,
+            conversation__contact__identities__value=normalize_identity(kind, sender),
+        )
         .values_list("body_text", flat=True)
         .first()
     )
@@ -167,15 +173,15 @@ def quoted(inbox: Inbox, external_id: str) -> str:
     return flat if len(flat) <= 80 else flat[:79] + "…"
 
 
-def reaction_text(inbox: Inbox, emoji: str, external_id: str) -> str:
-    about = quoted(inbox, external_id)
+def reaction_text(inbox: Inbox, emoji: str, external_id: str, kind: str, sender: str) -> str:
+    about = quoted(inbox, external_id, kind, sender)
     if about:
         return _("[Reacted %(emoji)s to “%(message)s”]") % {"emoji": emoji, "message": about}
     return _("[Reacted %(emoji)s to a message]") % {"emoji": emoji}
 
 
-def deleted_text(inbox: Inbox, external_id: str) -> str:
-    about = quoted(inbox, external_id)
+def deleted_text(inbox: Inbox, external_id: str, kind: str, sender: str) -> str:
+    about = quoted(inbox, external_id, kind, sender)
     if about:
         return _("[The customer deleted their message “%(message)s”]") % {"message": about}
     return _("[The customer deleted a message]")

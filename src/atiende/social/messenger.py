@@ -127,7 +127,7 @@ class MessengerAdapter:
         if isinstance(reaction, dict) and reaction.get("action", "react") == "react":
             emoji = str(reaction.get("emoji") or reaction.get("reaction") or "")
             target = str(reaction.get("mid", ""))
-            text = reaction_text(inbox, emoji, target)
+            text = reaction_text(inbox, emoji, target, self.kind, sender)
             self._store(inbox, sender, text, f"reaction:{target}:{sender}:{stamp}", sent_at)
         edit = event.get("message_edit")
         if isinstance(edit, dict) and edit.get("mid"):
@@ -170,7 +170,13 @@ class MessengerAdapter:
             raise ValueError(_("a message without sender or id"))
         mid = str(message["mid"])
         if message.get("is_deleted"):  # Instagram: the customer unsent a message
-            self._store(inbox, sender, deleted_text(inbox, mid), f"{mid}:deleted", sent_at)
+            self._store(
+                inbox,
+                sender,
+                deleted_text(inbox, mid, self.kind, sender),
+                f"{mid}:deleted",
+                sent_at,
+            )
             return
         texts = [str(message.get("text", ""))]
         story = (message.get("reply_to") or {}).get("story")

@@ -211,6 +211,8 @@ class TelegramAdapter:
         sender = message.get("from") or {}
         if chat.get("type") != "private" or not sender.get("id") or sender.get("is_bot"):
             return
+        if edited and "location" in message:
+            return  # a live location moving: every few seconds for hours, not a new message
         texts = [_forwarded(message), _content_text(message)]
         files: list[tuple[str, bytes | None]] = []
         found = None if edited else self._file_of(message)

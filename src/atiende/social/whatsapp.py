@@ -186,6 +186,8 @@ class WhatsAppAdapter:
             raise ValueError(_("a message without sender or id"))
         if kind == "reaction" and not (message.get("reaction") or {}).get("emoji"):
             return  # a reaction taken back: nothing to show
+        if kind == "request_welcome":
+            return  # the customer opened the chat for the first time: nothing written yet
         text = ""
         files: list[tuple[str, bytes | None]] = []
         if kind in MEDIA_TYPES:
@@ -253,7 +255,9 @@ class WhatsAppAdapter:
         if kind == "button":  # a template's quick-reply button
             return str(body.get("text") or body.get("payload") or "")
         if kind == "reaction":
-            return reaction_text(inbox, str(body["emoji"]), str(body.get("message_id", "")))
+            target = str(body.get("message_id", ""))
+            sender = str(message.get("from", ""))
+            return reaction_text(inbox, str(body["emoji"]), target, self.kind, sender)
         if kind == "order":
             return _order(body)
         if kind == "system":  # e.g. the customer changed their number
