@@ -300,6 +300,18 @@ def test_unicode_survives_every_channel(factory: Factory, provider: Provider) ->
         assert Message.objects.get(inbox=inbox).body_text == text
 
 
+def test_half_an_emoji_does_not_lose_the_message(factory: Factory, provider: Provider) -> None:
+    inbox = social_inbox(factory, "telegram", provider)
+    body = payload("telegram_text.json").replace(
+        b'"My card payment failed twice"', b'"cut \\ud83d here, whole \\ud83d\\ude00"'
+    )
+
+    post_telegram(inbox, body)
+    tasks.drain()
+
+    assert Message.objects.get(inbox=inbox).body_text == "cut \ufffd here, whole 😀"
+
+
 def test_the_lines_are_in_english_and_spanish() -> None:
     with translation.override("es"):
         spanish = (location_text(1, 2, "Sol"), unsupported_text("X", "poll"))

@@ -113,6 +113,20 @@ def _finish(event_id: int, status: str, error: str = "") -> None:
     )
 
 
+def _whole_characters(value: Any) -> Any:
+    """JSON may escape half an emoji (a lone UTF-16 surrogate, `\\ud83d`), which no database
+    stores: each becomes U+FFFD, so the rest of the message is kept. Pairs are already whole."""
+    if isinstance(value, str):
+        if not any("\ud800" <= char <= "\udfff" for char in value):
+            return value
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_whole_characters(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _whole_characters(item) for key, item in value.items()}
+    return value
+
+
 def _give_up(payload: dict[str, Any], error: str) -> None:
     _finish(payload["event_id"], EventStatus.FAILED, error)
 
@@ -125,7 +139,8 @@ def process_event(payload: dict[str, Any]) -> None:
     if event is None or event.status == EventStatus.DONE:
         return
     try:
-        problems = social_adapter(event.inbox).process(event.inbox, json.loads(event.body))
+        payload = _whole_characters(json.loads(event.body))
+        problems = social_adapter(event.inbox).process(event.inbox, payload)
     except Exception as exc:
         WebhookEvent.objects.filter(pk=event.pk).update(error=str(exc)[:2000])
         raise
