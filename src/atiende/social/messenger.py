@@ -1,11 +1,13 @@
 """Messenger and Instagram through Meta's Messenger Platform: one adapter, two kinds.
 
 Inbound: `object: page` (Messenger) or `object: instagram`, `entry[].messaging[]` events from a
-PSID or an IGSID: messages (text, attachments fetched from the URL in their payload), echoes of
-the page's own messages (ignored), `delivery` (mids delivered) and `read` (a watermark, or the
-mid read on Instagram). Outbound: `POST /{version}/me/messages` with `messaging_type: RESPONSE`,
-only within 24 hours of the customer's last message; Messenger files are uploaded with the
-message (`filedata`), Instagram replies carry text only.
+PSID or an IGSID: messages (text, files fetched from the URL in their payload, other
+attachments, story mentions and replies, deletions as a line: see docs/social.md), postbacks,
+reactions and edits as lines of their own, echoes of the page's own messages (ignored),
+`delivery` (mids delivered) and `read` (a watermark, or the mid read on Instagram).
+Outbound: `POST /{version}/me/messages` with `messaging_type: RESPONSE`, only within 24 hours
+of the customer's last message; Messenger files are uploaded with the message (`filedata`),
+Instagram replies carry text only.
 """
 
 from __future__ import annotations

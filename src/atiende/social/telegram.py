@@ -4,8 +4,10 @@ sendDocument.
 The webhook is set with `setWebhook(url, secret_token)` (an admin action); every update then
 carries `X-Telegram-Bot-Api-Secret-Token`, compared constant-time with the inbox's signing
 secret (or the previous one during a rotation). `update_id` is the delivery's idempotency key.
-Private chats only: a message in a group the bot was added to is ignored. Photos and documents
-are fetched with `getFile` and the file download address. No reply window.
+Private chats only: groups, supergroups and channels are ignored. Photos, documents, audio,
+video, voice and video notes are fetched with `getFile` and the file download address;
+locations, contacts, polls, stickers, edits, button taps and a blocked bot become lines (see
+docs/social.md). No reply window.
 """
 
 from __future__ import annotations
