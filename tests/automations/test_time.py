@@ -101,3 +101,23 @@ def test_the_hourly_check_runs_as_a_recurring_task(factory: Factory) -> None:
     upcoming = Task.objects.filter(name=timed.CHECK, status="pending")
     assert upcoming.count() == 1
     assert upcoming.get().run_at > timezone.now()
+
+
+def test_solved_for_a_day_is_closed(factory: Factory) -> None:
+    rule(
+        "Close solved",
+        Trigger.TIME,
+        [{"kind": ActionKind.SET_STATUS, "value": "closed"}],
+        time_condition=TimeCondition.SOLVED,
+        hours=24,
+    )
+    agent = factory.user(role=Role.SUPERVISOR)
+    solved = factory.conversation()
+    actions.change_status(agent, solved, "solved")
+    start = timezone.now()
+
+    assert timed.check_all(start + timedelta(hours=23)) == 0
+    assert timed.check_all(start + timedelta(hours=25)) == 1
+
+    solved.refresh_from_db()
+    assert solved.status == "closed"

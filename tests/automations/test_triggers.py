@@ -195,3 +195,32 @@ def test_inactive_rules_and_refused_actions(factory: Factory) -> None:
     assert firing.data["rule"] == "Reopen"
     assert [item["kind"] for item in firing.data["skipped"]] == ["set_status"]
     assert "(skipped: Set status: Open)" in extensions.describe_event(firing)
+
+
+def test_assign_an_agent_and_remove_a_tag(factory: Factory) -> None:
+    vip_agent = factory.user(display_name="Marta")
+    rule(
+        "VIP to Marta",
+        Trigger.MESSAGE,
+        [
+            {"kind": ActionKind.ASSIGN_AGENT, "agent": vip_agent},
+            {"kind": ActionKind.REMOVE_TAG, "value": "triage"},
+        ],
+        email_domains="bigcustomer.example",
+    )
+    supervisor = factory.user(role=Role.SUPERVISOR)
+    inbox = factory.inbox()
+    conversation = factory.conversation(inbox, email="ceo@bigcustomer.example")
+    other = factory.conversation(inbox, email="ana@example.test")
+    actions.tag(supervisor, conversation, add=["triage", "vip"])
+    tasks.drain()
+
+    factory.inbound(inbox, email="ceo@bigcustomer.example", text="Any news?")
+    tasks.drain()
+
+    conversation.refresh_from_db()
+    other.refresh_from_db()
+    assert conversation.assignee_id == vip_agent.pk
+    assert list(conversation.tags.values_list("name", flat=True)) == ["vip"]
+    assert other.assignee_id is None
+    assert len(applied(conversation.pk)) == 2  # the first message and the second
