@@ -326,3 +326,33 @@ def test_the_lines_are_in_english_and_spanish() -> None:
         "📍 Location: 1, 2 (Sol)",
         "[The customer sent a message of type “poll” on X, which atiende cannot show.]",
     )
+
+
+def test_a_full_meta_batch_is_stored_with_its_one_bad_item_reported(
+    factory: Factory, provider: Provider
+) -> None:
+    # Meta puts up to 1,000 messages in one webhook: it fits the 1 MB limit, and the one
+    # malformed message among them costs only itself.
+    inbox = social_inbox(factory, "whatsapp", provider, phone_number_id=fake.PHONE_NUMBER_ID)
+    body = json.loads(payload("whatsapp_text.json"))
+    value = body["entry"][0]["changes"][0]["value"]
+    template = value["messages"][0]
+    senders = [f"3460011{number:04d}" for number in range(10)]
+    value["contacts"] = [{"profile": {"name": f"Cliente {n}"}, "wa_id": n} for n in senders]
+    value["messages"] = [
+        {**template, "from": senders[n % 10], "id": f"wamid.batch{n}", "text": {"body": f"nº {n}"}}
+        for n in range(1000)
+    ]
+    value["messages"][500] = {**value["messages"][500], "type": "location", "location": "here"}
+    value["messages"][500].pop("from")
+    raw = json.dumps(body, ensure_ascii=False).encode()
+
+    answer = post_meta(inbox, raw)
+    tasks.drain()
+
+    assert len(raw) < 1024 * 1024
+    assert answer.status_code == 200
+    assert Message.objects.filter(inbox=inbox).count() == 999
+    assert _texts(inbox)["wamid.batch999"] == "nº 999"
+    error = "message wamid.batch500: ValueError: a message without sender or id"
+    assert _only_event(inbox).error == error
