@@ -88,14 +88,16 @@ def _sqlite_cursor(connection: BaseDatabaseWrapper, sql: str, params: Sequence[A
 
     Django's cursor wraps each statement in layers (wrapper object, execute wrappers, the
     `%s` to `?` rewrite by regular expression each time) that cost about as much CPU as SQLite
-    takes to run a one-row INSERT. What they check still happens here: the thread, a broken
-    transaction, database errors turned into Django's; with queries being logged (DEBUG, tests
-    counting queries) or execute wrappers installed, Django's cursor runs the statement."""
+    takes to run a one-row INSERT. What they check still happens here: the health check, the
+    thread, a broken transaction, database errors turned into Django's; with queries being
+    logged (DEBUG, tests counting queries) or execute wrappers installed, Django's cursor runs
+    the statement."""
     if connection.vendor != "sqlite" or connection.queries_logged or connection.execute_wrappers:
         return None
     statement = _qmark.get(sql)
     if statement is None:
         statement = _qmark[sql] = _QMARK.sub("?", sql).replace("%%", "%")
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     connection.validate_no_broken_transaction()
