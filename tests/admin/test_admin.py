@@ -61,6 +61,7 @@ def domain_objects(factory: Factory, admin_user: User) -> None:
     from atiende.chat.models import ChatWidget, Visitor
     from atiende.helpcenter import actions as helpcenter
     from atiende.helpcenter.models import ArticleFeedback
+    from atiende.sla.models import Policy, Target
     from atiende.social.models import WebhookEvent
     from atiende.webhooks import actions as webhooks
     from atiende.workflow.models import AgentProfile, InboxSchedule
@@ -84,6 +85,16 @@ def domain_objects(factory: Factory, admin_user: User) -> None:
     telegram = factory.inbox(channel="telegram")  # a social inbox, and a delivery it stored
     WebhookEvent.objects.create(inbox=telegram, key="update:1", body='{"update_id": 1}')
     Rule.objects.create(name="Urgent words", trigger="created", words="urgent")
+    policy = Policy.objects.create(name="Standard")  # no inboxes: every conversation
+    Target.objects.create(
+        policy=policy,
+        priority="normal",
+        first_reply_minutes=60,
+        next_reply_minutes=120,
+        resolution_minutes=1440,
+    )
+    factory.conversation(email="leo@example.test")  # gets its clocks from the policy
+    tasks.drain()
 
 
 def _url(model: type[Model], view: str, *args: object) -> str:
