@@ -7,31 +7,9 @@ left high by a crashed process only delays the email: unread replies are emailed
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.conf import settings
-from django.core.cache import BaseCache, caches
+from atiende.core.cache import shared_cache as _cache
 
 TIMEOUT = 24 * 3600
-
-# settings.CACHES (kept, so that its id is not reused) and the backend made from it.
-_shared: dict[int, tuple[Any, BaseCache]] = {}
-
-
-def _cache() -> BaseCache:
-    """The default cache, one backend object per process.
-
-    `django.core.cache.cache` is context-local: every request and every socket's hops get a
-    backend object of their own, and Django's Redis backend builds a client and a connection
-    pool for each (redis-py reads its version from the package metadata every time), so each
-    presence check connected to Redis anew (py-spy: ≈ 3 % of a loaded server's CPU). One
-    object per process keeps one pool; a test's override of CACHES gets an object of its own.
-    """
-    config = settings.CACHES
-    shared = _shared.get(id(config))
-    if shared is None:
-        shared = _shared[id(config)] = (config, caches.create_connection("default"))
-    return shared[1]
 
 
 def cache_key(conversation_id: int) -> str:

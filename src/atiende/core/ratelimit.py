@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
+
+from atiende.core.cache import shared_cache
 
 
 def client_address(request: HttpRequest) -> str:
@@ -25,6 +26,8 @@ def hit(scope: str, ident: str) -> bool:
     limit, window = settings.ATIENDE_RATE_LIMITS[scope]
     bucket = int(time.time() // window)
     key = f"rl:{scope}:{ident}:{bucket}"
+    # One backend object per process: `django.core.cache.cache` would connect anew per request.
+    cache = shared_cache()
     if cache.add(key, 1, timeout=window + 1):
         return True
     try:
