@@ -405,6 +405,13 @@ def test_ingest_many_stores_a_fetch_in_one_commit_and_falls_back_one_by_one(
     # One transaction for the three (a savepoint inside the test's own transaction).
     savepoints = [q for q in captured.captured_queries if q["sql"].startswith("SAVEPOINT")]
     assert len(savepoints) == 1
+    # The rows in one INSERT, their tasks in another (not one of each per message).
+    inserts = [
+        q["sql"].split("(")[0].split("INTO")[-1].strip()
+        for q in captured.captured_queries
+        if q["sql"].startswith("INSERT")
+    ]
+    assert sorted(inserts) == ['"core_task"', '"mail_rawemail"']
 
     # One of them stored meanwhile by another path: the shared transaction fails, each is then
     # ingested on its own (that one returns the row stored before).

@@ -160,9 +160,9 @@ def _create_all(
     inbox: Inbox, mails: list[tuple[bytes, str, str]], source: str, *, delay: float = 0
 ) -> list[RawEmail]:
     """`_create` for several (bytes, source key, storage name): one INSERT for the rows (their
-    ids read back), one for their tasks, the rows `tasks.enqueue` writes (ON CONFLICT DO
-    NOTHING under the task's unique key). One statement each instead of one per message: the
-    ORM's compiler per row was most of the IMAP fetcher's CPU."""
+    ids read back), one for their tasks, the rows `tasks.enqueue` writes (a task already
+    queued under its unique key is left as it is). One statement each instead of one per
+    message: the ORM's compiler per row was most of the IMAP fetcher's CPU."""
     rows = RawEmail.objects.bulk_create(
         [_row(inbox, raw, source, key, name) for raw, key, name in mails]
     )
