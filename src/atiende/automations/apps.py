@@ -12,7 +12,8 @@ class AutomationsConfig(AppConfig):
     verbose_name = _("Automations")
 
     def ready(self) -> None:
-        from atiende.automations import timeline, triggers
+        from atiende.automations import demo, timeline, triggers
 
         triggers.connect()
         timeline.register()
+        demo.register()
