@@ -83,6 +83,10 @@ class Provider:
         self.ids = itertools.count(1)
         self.url = ""
         self.webhook: dict[str, Any] = {}
+        # Bot API: the callback queries Telegram sent the bot (the fixtures' tap), each to be
+        # answered once; the answers received, in order.
+        self.callback_queries: set[str] = {"4382bfdwdsb323b2d9"}
+        self.answered: list[dict[str, Any]] = []
 
     def sends(self, path_end: str) -> list[Call]:
         return [call for call in self.calls if call.path.endswith(path_end)]
@@ -309,12 +313,44 @@ class Handler(BaseHTTPRequestHandler):
                 return
             found = {"file_id": params["file_id"], "file_unique_id": "u1", "file_path": path}
             self._answer(200, {"ok": True, "result": found})
+        elif rest == "answerCallbackQuery":
+            self._answer_callback_query(params)
         elif rest in {"sendMessage", "sendDocument"}:
             chat = {"id": int(params["chat_id"]), "type": "private"}
             sent = {"message_id": 1000 + number, "chat": chat, "date": 1765152000}
             self._answer(200, {"ok": True, "result": sent})
         else:
             self._answer(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+
+    def _answer_callback_query(self, params: dict[str, Any]) -> None:
+        """answerCallbackQuery: `callback_query_id` required; optional `text` (0-200
+        characters), `show_alert`, `url`, `cache_time`; `true` on success. An unknown query, or
+        one answered already, is refused as Telegram refuses it."""
+        query_id = str(params.get("callback_query_id", ""))
+        if not query_id:
+            self._answer(
+                400, {"ok": False, "error_code": 400, "description": "Bad Request: parameter "
+                      "\"callback_query_id\" is required"}
+            )  # fmt: skip
+            return
+        if len(str(params.get("text", ""))) > 200:
+            self._answer(
+                400, {"ok": False, "error_code": 400, "description": "Bad Request: "
+                      "MESSAGE_TOO_LONG"}
+            )  # fmt: skip
+            return
+        with self.provider.lock:
+            known = query_id in self.provider.callback_queries
+            self.provider.callback_queries.discard(query_id)
+            if known:
+                self.provider.answered.append(params)
+        if not known:
+            self._answer(
+                400, {"ok": False, "error_code": 400, "description": "Bad Request: query is too "
+                      "old and response timeout expired or query ID is invalid"}
+            )  # fmt: skip
+            return
+        self._answer(200, {"ok": True, "result": True})
 
 
 def _oauth_valid(method: str, url: str, header: str) -> bool:

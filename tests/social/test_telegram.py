@@ -7,8 +7,10 @@ import json
 import logging
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from atiende.conversations.actions import send_reply
@@ -18,9 +20,10 @@ from atiende.core.models import Task, TaskStatus
 from atiende.inboxes.models import Inbox
 from atiende.people.models import ContactIdentity
 from atiende.social.models import WebhookEvent
+from atiende.social.webhook import social_adapter
 from tests.factories import Factory
 from tests.social import provider as fake
-from tests.social.conftest import payload, post_telegram, social_inbox, with_notice
+from tests.social.conftest import FIXTURES, payload, post_telegram, social_inbox, with_notice
 from tests.social.provider import PDF, PNG, Failure, Provider
 
 
@@ -186,3 +189,50 @@ def test_the_bot_token_never_reaches_the_logs(
 
     assert "sendMessage" in caplog.text
     assert fake.BOT_TOKEN.split(":")[1] not in caplog.text
+
+
+def _tap_update() -> dict[str, Any]:
+    updates = json.loads((FIXTURES / "telegram_updates.json").read_text())
+    return next(update for update in updates["handled"] if "callback_query" in update)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_button_tap_is_answered_once_its_line_is_committed(
+    factory: Factory, provider: Provider, caplog: pytest.LogCaptureFixture
+) -> None:
+    inbox = _inbox(factory, provider)
+    update = _tap_update()
+    query_id = update["callback_query"]["id"]
+    adapter = social_adapter(inbox)
+
+    with transaction.atomic():
+        assert adapter.process(inbox, update) == []
+        stored = Message.objects.get(inbox=inbox)
+        assert not provider.sends("/answerCallbackQuery")  # not before the commit
+
+    assert stored.body_text == "[Tapped “Yes, refund me”]"
+    assert provider.answered == [{"callback_query_id": query_id}]
+
+    # The same delivery read again (a retried task): nothing stored twice; Telegram refuses a
+    # second answer, which is logged and changes nothing.
+    with caplog.at_level(logging.WARNING, logger="atiende.social.telegram"):
+        assert adapter.process(inbox, update) == []
+    assert Message.objects.filter(inbox=inbox).count() == 1
+    assert len(provider.sends("/answerCallbackQuery")) == 2
+    assert provider.answered == [{"callback_query_id": query_id}]
+    assert "query is too old" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tap_through_the_webhook_stops_the_spinner(factory: Factory, provider: Provider) -> None:
+    inbox = _inbox(factory, provider)
+    update = _tap_update()
+
+    assert post_telegram(inbox, json.dumps(update).encode()).status_code == 200
+    assert not provider.sends("/answerCallbackQuery")  # stored for the worker, not read yet
+    tasks.drain()
+
+    assert (
+        Message.objects.get(inbox=inbox).external_id == f"callback:{update['callback_query']['id']}"
+    )
+    assert provider.answered == [{"callback_query_id": update["callback_query"]["id"]}]

@@ -7,7 +7,8 @@ secret (or the previous one during a rotation). `update_id` is the delivery's id
 Private chats only: groups, supergroups and channels are ignored. Photos, documents, audio,
 video, voice and video notes are fetched with `getFile` and the file download address;
 locations, contacts, polls, stickers, edits, button taps and a blocked bot become lines (see
-docs/social.md). No reply window.
+docs/social.md); a button tap is answered (`answerCallbackQuery`) once its line is committed,
+so the customer's button stops spinning. No reply window.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from __future__ import annotations
 import hmac
 import logging
 import mimetypes
+from functools import partial
 from typing import Any
 
 import httpx
+from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -237,8 +240,30 @@ class TelegramAdapter:
         self._store(inbox, payload, sender, text, external_id, message.get("date"), attachments)
 
     def _callback(self, inbox: Inbox, payload: dict[str, Any], query: dict[str, Any]) -> None:
-        """A tap on an inline keyboard button: the button's label (found in the message it
-        belongs to) or, failing that, its data."""
+        """A tap on an inline keyboard button, then its answer.
+
+        Telegram shows a spinner on the button until the bot calls `answerCallbackQuery`; it is
+        called once the tap's line is committed (at once when no transaction is open, else on
+        its commit), also for a tap left out (not a private chat): the button stops spinning
+        either way. A tap that could not be stored (the provider unreachable: the delivery is
+        retried) is not answered yet."""
+        self._tap(inbox, payload, query)
+        query_id = str(query.get("id") or "")
+        if query_id:
+            transaction.on_commit(partial(self._answer_tap, inbox, query_id))
+
+    def _answer_tap(self, inbox: Inbox, query_id: str) -> None:
+        """Best effort: the tap is stored already. A query answered before (a delivery run
+        twice) or too old (Telegram takes an answer only for a short while) is refused with a
+        400: logged."""
+        try:
+            self._call(inbox, "answerCallbackQuery", json={"callback_query_id": query_id})
+        except DeliveryError as exc:
+            logger.warning("inbox %s: Telegram tap %s not answered: %s", inbox.pk, query_id, exc)
+
+    def _tap(self, inbox: Inbox, payload: dict[str, Any], query: dict[str, Any]) -> None:
+        """The tap's line: the button's label (found in the message it belongs to) or, failing
+        that, its data."""
         sender = query.get("from") or {}
         message = query.get("message") or {}
         if (message.get("chat") or {}).get("type", "private") != "private" or not sender.get("id"):
