@@ -14,6 +14,7 @@ from atiende.assistant.ml.intent import IntentClassifier
 from atiende.assistant.models import Triage
 from atiende.core import tasks
 from atiende.core.models import Event, Task, TaskStatus
+from atiende.people.models import Role
 from tests.assistant.conftest import Categories
 from tests.assistant.test_triage import model_dir, trained  # noqa: F401 - fixtures
 from tests.factories import Factory
@@ -101,3 +102,55 @@ def test_a_task_that_failed_before_runs_alone(
         assert tasks.run(claimed[0])
     assert list(Triage.objects.values_list("conversation_id", flat=True)) == [first.pk]
     assert Task.objects.get(key=f"triage:{second.pk}").status == TaskStatus.PENDING
+
+
+def test_a_row_written_meanwhile_is_updated_and_keeps_the_agents_label(
+    factory: Factory,
+    trained: Categories,  # noqa: F811 - the fixture
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # Triage read "no row yet" in its transaction, then an agent's correction wrote one: the
+    # INSERT (ON CONFLICT DO NOTHING) leaves it, and the triage is stored on it instead.
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation = factory.conversation(text=TEXTS[2])
+    agent = factory.user(Role.AGENT)
+    Triage.objects.create(conversation=conversation, label=trained.refund, labelled_by=agent)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        row = triage._triage(conversation, TEXTS[2], trained.password, 0.9, new=True)
+
+    assert Triage.objects.filter(conversation=conversation).count() == 1
+    stored = Triage.objects.get(conversation=conversation)
+    assert stored.pk == row.pk
+    assert (stored.language, stored.category, stored.label, stored.labelled_by) == (
+        "es",
+        trained.password,
+        trained.refund,
+        agent,
+    )
+    assert Event.objects.filter(kind="assistant.triaged", conversation=conversation).exists()
+
+
+def test_a_new_row_is_one_insert_with_what_triage_decided(
+    factory: Factory,
+    trained: Categories,  # noqa: F811 - the fixture
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation = factory.conversation(text=TEXTS[4])
+    Triage.objects.filter(conversation=conversation).delete()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        row = triage._triage(conversation, TEXTS[4], trained.refund, 0.8, new=True)
+
+    stored = Triage.objects.get(pk=row.pk)
+    assert stored.conversation_id == conversation.pk
+    assert (stored.language, stored.category, stored.suggested_team) == (
+        "en",
+        trained.refund,
+        trained.refund.team,
+    )
+    assert stored.angry
+    assert stored.reasons == row.reasons
+    assert ["angry", f"{stored.sentiment:.2f}"] in stored.reasons
+    assert stored.created_at is not None

@@ -96,3 +96,45 @@ def test_models_load_and_run_with_the_network_blocked() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "offline-ok" in result.stdout
+
+
+def test_a_long_text_is_read_from_its_first_characters_whatever_its_white_space() -> None:
+    spanish = "Mi tarjeta todavía no ha llegado y la pedí hace dos semanas. " * 10
+    english = "My card has not arrived yet and I ordered it two weeks ago. " * 500
+    assert detect_language(spanish + english)[0] == "es"
+    # Mostly white space before the words: they are still the ones read.
+    padded = " \n\t" * 3000 + "Meine Karte ist immer noch nicht angekommen"
+    assert detect_language(padded) == detect_language("Meine Karte ist immer noch nicht angekommen")
+    assert detect_language(" \n" * 5000) == ("und", 0.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("\u3041\u30ff", "ja"),  # first Hiragana, last Katakana
+        ("\uac00\ud7af", "ko"),  # first and last of the Hangul syllables block
+        ("\u1100\u318f", "ko"),  # Hangul Jamo, compatibility Jamo
+        ("\u0e01\u0e7f", "th"),
+        ("\u05d0\u05ea", "he"),
+        ("\u03b1\u03c9", "el"),
+        ("\u10d0\u10ff", "ka"),
+        ("\u0531\u058f", "hy"),
+    ],
+)
+def test_a_script_one_language_writes_decides_at_its_ranges_edges(text: str, code: str) -> None:
+    assert detect_language(text) == (code, 0.9)
+    # Half the letters in that script is enough; fewer is fastText's call.
+    assert detect_language(f"{text} ab")[0] == code
+
+
+def test_the_signals_count_capitals_among_letters_only() -> None:
+    shouting = "WHY IS THIS STILL BROKEN 123 ??? ... ###"
+    assert sentiment(shouting, "en") < sentiment(shouting.lower(), "en")
+    assert spam_score("FREE MONEY NOW CLICK HERE TO WIN!!!") > spam_score(
+        "free money now click here to win"
+    )
+    # Remembered per text, yet each caller gets a list of its own.
+    reasons = urgency_reasons("urgent: fraud on my account", "en")
+    assert {"urgent", "fraud"} <= set(reasons)
+    reasons.append("changed by the caller")
+    assert "changed by the caller" not in urgency_reasons("urgent: fraud on my account", "en")

