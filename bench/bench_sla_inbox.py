@@ -11,10 +11,13 @@ an agent of one team, alternating run by run:
 - the inbox list query as it was before SLAs (`select_related` without `sla`) and as the view
   runs it now (`conversations.views.inbox.with_related`: one more LEFT JOIN), for the views
   mine, unassigned, all open and a team;
-- the two SLA views (`?view=sla_breached`, `?view=sla_soon`) with the view's own filter;
+- the two SLA views (`?view=sla_breached`, `?view=sla_soon`) with the view's own filter and
+  order (earliest due time first), and with the order they had before (newest activity);
+- the navigation's SLA counts (`sla.inbox.counts`: one aggregate query);
 - the whole page through the view (`GET /inbox/?view=open`, rendering and badges included).
 
-PostgreSQL: the database `atiende_bench_sla` is created and dropped (`BENCH_PG_ADMIN_URL`).
+PostgreSQL: the database `atiende_bench_sla` (or `BENCH_SLA_PG_DATABASE`) is created and
+dropped (`BENCH_PG_ADMIN_URL`).
 Prints a table; writes bench/results/sla_inbox.json.
 """
 
@@ -46,7 +49,8 @@ from bench.bench_inbox_search import (  # noqa: E402
 )
 
 RESULTS = ROOT / "bench" / "results"
-PG_DATABASE = "atiende_bench_sla"
+# A session with its own database gives its name (it is dropped and created again).
+PG_DATABASE = os.environ.get("BENCH_SLA_PG_DATABASE", "atiende_bench_sla")
 VIEWS = ("mine", "unassigned", "open", "team")
 
 
@@ -87,19 +91,22 @@ def add_sla_states() -> int:
 
 def measure(user_id: int, runs: int) -> dict[str, Any]:
     from django.test import Client
+    from django.utils import timezone
 
     from atiende.conversations.access import visible_conversations
-    from atiende.conversations.views.inbox import Selection, filter_for, with_related
+    from atiende.conversations.views.inbox import Selection, filter_for, order_for, with_related
     from atiende.people.models import Team, User
+    from atiende.sla import inbox as sla_inbox
 
     user = User.objects.get(pk=user_id)
     team = (Team.objects.all() if user.sees_everything else user.teams.all()).first()
     assert team is not None
 
-    def page(view: str, with_sla: bool) -> None:
+    def page(view: str, with_sla: bool, by_activity: bool = False) -> None:
         selection = Selection(view, team.pk if view == "team" else None, "")
         queryset = visible_conversations(user).filter(filter_for(selection, user))
-        queryset = queryset.order_by("-last_message_at", "-id")
+        order = ("-last_message_at", "-id") if by_activity else order_for(selection)
+        queryset = queryset.order_by(*order)
         if with_sla:
             queryset = with_related(queryset)
         else:  # the list as the view read it before SLAs
@@ -117,6 +124,9 @@ def measure(user_id: int, runs: int) -> dict[str, Any]:
         after = timed(partial(page, view, with_sla=True))
         breached = timed(lambda: page("sla_breached", with_sla=True))
         soon = timed(lambda: page("sla_soon", with_sla=True))
+        breached_before = timed(lambda: page("sla_breached", with_sla=True, by_activity=True))
+        soon_before = timed(lambda: page("sla_soon", with_sla=True, by_activity=True))
+        counted = timed(lambda: sla_inbox.counts(user, timezone.now()))
         whole = timed(lambda: client.get("/inbox/?view=open"))
         if run < 10:  # warm-up
             continue
@@ -127,6 +137,9 @@ def measure(user_id: int, runs: int) -> dict[str, Any]:
             (f"  {view} with SLAs", after),
             ("view SLA breached", breached),
             ("view SLA due within 1 h", soon),
+            ("view SLA breached, by activity (before)", breached_before),
+            ("view SLA due within 1 h, by activity (before)", soon_before),
+            ("nav SLA counts", counted),
             ("GET /inbox/?view=open (page)", whole),
         ):
             samples.setdefault(key, []).append(value)
@@ -197,11 +210,11 @@ def main(argv: list[str]) -> int:
     (RESULTS / "sla_inbox.json").write_text(json.dumps(results, indent=2) + "\n")
     for engine in engines:
         print(f"\n== {engine}: {args.conversations:,} conversations")
-        print(f"{'measure':<44}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+        print(f"{'measure':<60}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
         for who in ("admin", "agent_one_team"):
             for key, p in results[engine][who].items():
                 label = f"{key}, {who}"
-                print(f"{label:<44}{p['p50_ms']:>9.1f}{p['p95_ms']:>9.1f}{p['p99_ms']:>9.1f}")
+                print(f"{label:<60}{p['p50_ms']:>9.1f}{p['p95_ms']:>9.1f}{p['p99_ms']:>9.1f}")
     print(f"load average before {results['load_average']}, after {results['load_average_after']}")
     return 0
 

@@ -224,3 +224,74 @@ def test_a_supervisor_with_admin_access_configures_a_policy(factory: Factory) ->
     }
     assert state.policy_for(inbox.pk, Priority.URGENT) == saved
     assert state.policy_for(inbox.pk, Priority.NORMAL) is None
+
+
+def titles_in_order(html: str, titles: list[str]) -> list[str]:
+    return sorted((title for title in titles if title in html), key=html.index)
+
+
+def test_sla_views_sort_by_due_time_and_are_counted_in_the_navigation(
+    factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy(targets={Priority.NORMAL: (120, 30, 240)})
+    supervisor = factory.user(role=Role.SUPERVISOR)
+    made = {
+        title: factory.conversation(subject=title)
+        for title in ("Late 3h", "Late 1h", "Late 4h", "Due 50m", "Due 10m", "Calm")
+    }
+    tasks.drain()
+    for title, minutes in (("Late 3h", 300), ("Late 1h", 180), ("Late 4h", 360)):
+        written_ago(made[title], minutes)  # first reply due 120 minutes after
+    written_ago(made["Due 50m"], 70)
+    written_ago(made["Due 10m"], 110)
+    # The newest activity is on the least urgent rows: the order below is not activity's.
+    for n, title in enumerate(("Late 3h", "Late 1h", "Late 4h", "Due 10m", "Due 50m")):
+        Conversation.objects.filter(pk=made[title].pk).update(
+            last_message_at=timezone.now() - timedelta(hours=10 - n)
+        )
+    client = signed_in(supervisor)
+    home = reverse("inbox:home")
+
+    breached = client.get(home + "?view=sla_breached").content.decode()
+    due_soon = client.get(home + "?view=sla_soon").content.decode()
+
+    assert titles_in_order(breached, list(made)) == ["Late 4h", "Late 3h", "Late 1h"]
+    assert titles_in_order(due_soon, list(made)) == ["Due 10m", "Due 50m"]
+    assert (
+        '<a href="/inbox/?view=sla_breached" aria-current="page"><span>SLA breached</span> '
+        '<span class="count">3</span></a>'
+    ) in breached
+    assert (
+        '<a href="/inbox/?view=sla_soon"><span>SLA due within 1 h</span> '
+        '<span class="count">2</span></a>'
+    ) in breached
+
+    # Page by page (one row a page), the keyset follows the due time.
+    monkeypatch.setattr("atiende.conversations.views.inbox.PAGE_SIZE", 1)
+    seen: list[str] = []
+    url = home + "?view=sla_breached"
+    while url:
+        response = client.get(url)
+        seen += titles_in_order(response.content.decode(), list(made))
+        url = response.context["next_url"]
+    assert seen == ["Late 4h", "Late 3h", "Late 1h"]
+
+
+def test_an_agent_counts_only_the_sla_views_conversations_they_may_see(
+    factory: Factory,
+) -> None:
+    policy(targets={Priority.NORMAL: (120, 30, 240)})
+    mine = factory.team(name="Billing")
+    agent = factory.user(role=Role.AGENT, teams=[mine])
+    theirs = factory.conversation(factory.inbox(team=mine), subject="Visible late")
+    other = factory.inbox(team=factory.team(name="Other"))
+    hidden = factory.conversation(other, subject="Hidden late")
+    tasks.drain()
+    written_ago(theirs, 200)
+    written_ago(hidden, 200)
+
+    html = signed_in(agent).get(reverse("inbox:home") + "?view=sla_breached").content.decode()
+
+    assert "Visible late" in html
+    assert "Hidden late" not in html
+    assert '<span>SLA breached</span> <span class="count">1</span>' in html

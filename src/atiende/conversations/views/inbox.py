@@ -2,7 +2,8 @@
 
 Every query starts from `visible_conversations(agent)`: a list, a count or a search never
 reaches a conversation the agent may not see. Pages are keyset-paginated on
-(last_message_at, id), so page 100 costs what page 1 costs.
+(last_message_at, id), so page 100 costs what page 1 costs; the SLA views are sorted and
+paginated by due time instead (`atiende.sla.inbox`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from atiende.conversations.forms import SearchForm
 from atiende.conversations.models import ACTIVE_STATUSES, Conversation, Status
 from atiende.conversations.views.common import agent, is_htmx
 from atiende.people.models import Team, User
+from atiende.sla import inbox as sla_inbox
 from atiende.sla.inbox import SLA_VIEWS, sla_filter
 
 PAGE_SIZE = 50
@@ -88,6 +90,11 @@ def filter_for(selection: Selection, user: User) -> Q:
     if selection.view in SLA_VIEWS:
         return active & sla_filter(selection.view, timezone.now())
     return active
+
+
+def order_for(selection: Selection) -> tuple[str, ...]:
+    """Newest activity first; the SLA views: earliest due time first (most overdue, due soonest)."""
+    return sla_inbox.ORDER if selection.view in SLA_VIEWS else ("-last_message_at", "-id")
 
 
 def nav_teams(user: User) -> QuerySet[Team]:
@@ -204,20 +211,24 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
         title = _("Search results")
     else:
         queryset = visible_conversations(user).filter(filter_for(selection, user))
+        by_due = selection.view in SLA_VIEWS
         cursor = parse_cursor(request.GET.get("after", ""))
         if cursor is not None:
             moment, pk = cursor
             queryset = queryset.filter(
-                Q(last_message_at__lt=moment) | Q(last_message_at=moment, pk__lt=pk)
+                sla_inbox.after(moment, pk)
+                if by_due
+                else Q(last_message_at__lt=moment) | Q(last_message_at=moment, pk__lt=pk)
             )
         conversations = list(
-            with_related(queryset.order_by("-last_message_at", "-id"))[: PAGE_SIZE + 1]
+            with_related(queryset.order_by(*order_for(selection)))[: PAGE_SIZE + 1]
         )
         if len(conversations) > PAGE_SIZE:
             conversations = conversations[:PAGE_SIZE]
             last = conversations[-1]
             params = selection.params()
-            params["after"] = f"{last.last_message_at.isoformat()}~{last.pk}"
+            moment = sla_inbox.due_at(last) if by_due else last.last_message_at
+            params["after"] = f"{moment.isoformat()}~{last.pk}"
             next_url = reverse("inbox:home") + "?" + urlencode(params)
         title = list_title(selection, user)
     views, statuses = navigation(user, selection)
