@@ -59,8 +59,9 @@ def test_members_get_each_message_in_order() -> None:
             await fanout.send_batch(layer, batch)
             await fanout.send_batch(layer, [(["conversation-1"], {"type": "x.y", "n": 5})])
             assert [m["n"] for m in await received(layer, here[0], 2)] == [1, 4]
-            # In two groups: a copy per group, in publishing order (as group_send would).
-            assert [m["n"] for m in await received(layer, here[1], 5)] == [1, 1, 4, 4, 5]
+            # In two of a message's groups: one copy (group_send per group would give two), in
+            # publishing order.
+            assert [m["n"] for m in await received(layer, here[1], 3)] == [1, 4, 5]
             assert await received(layer, here[2], 1) == [{"type": "atiende.event", "n": 2}]
             assert [m["n"] for m in await received(layer, elsewhere, 3)] == [1, 4, 5]
             for channel in [*here, elsewhere]:
@@ -109,3 +110,55 @@ def test_other_layers_use_their_own_group_send() -> None:
     from channels.layers import InMemoryChannelLayer
 
     assert not fanout.batches_for(InMemoryChannelLayer())
+
+
+def test_audience_is_each_channel_once_in_the_groups_order() -> None:
+    members = {
+        "inbox": ["agent-a", "agent-b"],
+        "conversation-1": ["agent-b", "agent-c"],
+        "contact-1": ["visitor"],
+    }
+    assert fanout.audience(members, ["inbox", "conversation-1", "contact-1"]) == [
+        "agent-a",
+        "agent-b",
+        "agent-c",
+        "visitor",
+    ]
+    assert fanout.audience(members, ["conversation-1"]) == ["agent-b", "agent-c"]
+    # A group with no members (or whose members could not be read) adds nobody.
+    assert fanout.audience(members, ["empty", "contact-1"]) == ["visitor"]
+    assert fanout.audience(members, ["empty"]) == []
+
+
+@needs_redis
+def test_an_agent_in_a_chat_hears_its_event_once() -> None:
+    """The inbox socket of an agent with a live chat is in the inbox group and the chat's
+    group: an event of that chat (published to both and to the contact's) reaches it once,
+    and the visitor's channel (the contact group) still gets its copy."""
+
+    async def scenario() -> None:
+        from atiende.realtime.layer import BatchingRedisChannelLayer
+
+        layer = BatchingRedisChannelLayer(
+            hosts=[os.environ["REDIS_URL"]], prefix=f"test-fanout-{secrets.token_hex(4)}"
+        )
+        try:
+            agent = await layer.new_channel()
+            visitor = await layer.new_channel()
+            other_agent = await layer.new_channel()
+            await layer.group_add(events.INBOX_GROUP, agent)
+            await layer.group_add(events.INBOX_GROUP, other_agent)
+            await layer.group_add(events.conversation_group(9), agent)
+            await layer.group_add(events.contact_group(4), visitor)
+            groups = [events.INBOX_GROUP, events.conversation_group(9), events.contact_group(4)]
+            await events._send_all(
+                layer,
+                [(groups, {"type": "atiende.event", "event_id": n}) for n in (1, 2)],
+            )
+            for channel in (agent, visitor, other_agent):
+                assert [m["event_id"] for m in await received(layer, channel, 2)] == [1, 2]
+                await nothing_more(layer, channel)
+        finally:
+            await layer.flush()
+
+    asyncio.run(scenario())

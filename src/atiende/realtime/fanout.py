@@ -10,10 +10,12 @@ capacity of and adds to every queue: two round trips and two commands per host f
 batch.
 
 What each member receives is what `group_send` would have sent (the same message, the same
-per-key `__asgi_channel__` list, the same serializer, capacity and expiry). Each message is
-added with a score above the previous one's in this process, so one process's messages reach
-each queue in the order they were published (`group_send` takes `time.time()` per call). Other
-layers (the in-memory one, a Redis layer subclass) go through their own `group_send`.
+per-key `__asgi_channel__` list, the same serializer, capacity and expiry), except that a
+channel in several of one message's groups receives it once, not once per group
+(`audience`). Each message is added with a score above the previous one's in this process, so
+one process's messages reach each queue in the order they were published (`group_send` takes
+`time.time()` per call). Other layers (the in-memory one, a Redis layer subclass) go through
+their own `group_send`.
 """
 
 from __future__ import annotations
@@ -106,18 +108,16 @@ async def send_batch(layer: Any, messages: Sends) -> None:
         members = await _members(layer, [g for groups, _ in messages for g in groups])
         queues: dict[int, list[tuple[bytes, bytes, int, float]]] = {}
         for groups, message in messages:
-            for group in groups:
-                names = members.get(group)
-                if not names:
-                    continue
-                by_index, payloads, capacities = layer._map_channel_keys_to_connection(
-                    names, message
-                )
-                score = _scores.next()
-                for index, keys in by_index.items():
-                    queue = queues.setdefault(index, [])
-                    for key in keys:
-                        queue.append((key, payloads[key], capacities[key], score))
+            # A channel in several of the message's groups gets it once (`audience`).
+            names = audience(members, groups)
+            if not names:
+                continue
+            by_index, payloads, capacities = layer._map_channel_keys_to_connection(names, message)
+            score = _scores.next()
+            for index, keys in by_index.items():
+                queue = queues.setdefault(index, [])
+                for key in keys:
+                    queue.append((key, payloads[key], capacities[key], score))
         cutoff = int(time.time()) - int(layer.expiry)
         for index, queue in queues.items():
             keys = [key for key, _, _, _ in queue]
@@ -132,6 +132,20 @@ async def send_batch(layer: Any, messages: Sends) -> None:
                 continue
             if over:
                 logger.info("%s of %s channel queues over capacity", over, len(keys))
+
+
+def audience(members: dict[str, list[str]], groups: list[str]) -> list[str]:
+    """The channels of every group of one message, each once, in the groups' order.
+
+    `group_send` per group gives a channel in two of them two copies: an agent's inbox socket
+    is in the inbox group and in the conversation group of each of its live chats (and of the
+    conversation it has open), so every event of those chats reached it twice, and the copy was
+    written to its queue, read, decoded and dispatched only to be dropped by the socket's
+    `remember`. No consumer wants the second copy: the inbox socket drops a repeated event id,
+    the chat socket a repeated sequence number."""
+    if len(groups) == 1:
+        return members.get(groups[0]) or []
+    return list(dict.fromkeys(name for group in groups for name in members.get(group) or ()))
 
 
 async def _members(layer: Any, groups: list[str]) -> dict[str, list[str]]:
