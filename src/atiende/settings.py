@@ -307,6 +307,9 @@ ATIENDE_RENEWAL_INTERVAL = int(os.environ.get("ATIENDE_RENEWAL_INTERVAL", 3600))
 ATIENDE_GRANT_READ_DEDUP_SECONDS = int(os.environ.get("ATIENDE_GRANT_READ_DEDUP_SECONDS", 300))
 # A chat reply unread this long is emailed to a visitor who left an address.
 ATIENDE_CHAT_UNREAD_EMAIL_SECONDS = int(os.environ.get("ATIENDE_CHAT_UNREAD_EMAIL_SECONDS", 300))
+# How often SLA breaches are looked for, and time-based automation rules checked (seconds).
+ATIENDE_SLA_CHECK_SECONDS = int(os.environ.get("ATIENDE_SLA_CHECK_SECONDS", 60))
+ATIENDE_AUTOMATIONS_CHECK_SECONDS = int(os.environ.get("ATIENDE_AUTOMATIONS_CHECK_SECONDS", 3600))
 
 
 # Mail that the core sends (portal links, Help form notifications); the email channel has its
