@@ -28,13 +28,12 @@ from atiende.core.models import Event
 logger = logging.getLogger(__name__)
 
 CHECK = "automations.check"
-DEFAULT_CHECK_SECONDS = 3600
 
 
 def check_interval() -> int:
-    return max(
-        60, int(getattr(settings, "ATIENDE_AUTOMATIONS_CHECK_SECONDS", DEFAULT_CHECK_SECONDS))
-    )
+    """settings.ATIENDE_AUTOMATIONS_CHECK_SECONDS (an hour unless the environment says), at
+    least a minute."""
+    return max(60, int(settings.ATIENDE_AUTOMATIONS_CHECK_SECONDS))
 
 
 def _since(kinds: tuple[str, ...]) -> Coalesce:

@@ -27,7 +27,6 @@ CHECK = "sla.check_breaches"
 REFRESH = "sla.refresh"
 REAPPLY = "sla.reapply"
 REAPPLY_BATCH = 500
-DEFAULT_CHECK_SECONDS = 60
 # Whether any active policy exists, remembered per process for this long (a policy saved here
 # is seen at once): without one, a message costs the SLA app nothing.
 POLICIES_SECONDS = 30.0
@@ -35,7 +34,8 @@ _policies: dict[str, tuple[float, bool]] = {}
 
 
 def check_interval() -> int:
-    return max(5, int(getattr(settings, "ATIENDE_SLA_CHECK_SECONDS", DEFAULT_CHECK_SECONDS)))
+    """settings.ATIENDE_SLA_CHECK_SECONDS (60 unless the environment says), at least 5."""
+    return max(5, int(settings.ATIENDE_SLA_CHECK_SECONDS))
 
 
 def any_policy() -> bool:
