@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from tests.e2e.live import (
     PASSWORD,
@@ -138,3 +139,34 @@ def test_two_agents_and_a_customer_live(server: Server) -> None:
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         ana.screenshot(path=str(SCREENSHOT))
         assert csp_violations == []
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("browser")
+def test_a_slow_timeline_refresh_does_not_swallow_the_panels(server: Server) -> None:
+    """One event refreshes the timeline, the panel and the chats strip at once. htmx keeps one
+    request per source element and, with no source named, used <body> for all three: the
+    panel's request, queued behind a slow timeline, was replaced by the strip's and dropped,
+    so the panel kept showing the old priority."""
+    conversation_url = f"{server.url}/inbox/c/{server.seeded['conversation']}/"
+    with chromium() as browser:
+        ana = sign_in(browser, server, "ana")
+        ana.goto(conversation_url)
+        priority = ana.locator("#panel").get_by_label("Priority")
+        expect(priority).to_have_value("high")
+
+        def slow_timeline(route: Route) -> None:
+            time.sleep(1.5)  # the panel's and the strip's requests are asked for meanwhile
+            route.continue_()
+
+        ana.route("**/timeline/", slow_timeline)
+        bruno = sign_in(browser, server, "bruno")
+        bruno.goto(conversation_url)
+        bruno.locator("#panel").get_by_label("Priority").select_option("urgent")
+        bruno.locator("#panel").get_by_label("Priority").locator("xpath=..").get_by_role(
+            "button", name="Save"
+        ).click()
+        expect(bruno.locator("#panel").get_by_label("Priority")).to_have_value(
+            "urgent", timeout=TIMEOUT_MS
+        )
+        expect(priority).to_have_value("urgent", timeout=TIMEOUT_MS)

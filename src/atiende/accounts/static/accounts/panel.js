@@ -172,7 +172,9 @@
     if (!root || !window.htmx || !root.parentElement) {
       return;
     }
-    window.htmx.ajax("GET", root.getAttribute("data-panel-url"), { target: root.parentElement, swap: "innerHTML" });
+    window.htmx.ajax("GET", root.getAttribute("data-panel-url"), {
+      source: root.parentElement, target: root.parentElement, swap: "innerHTML",
+    });
   }
 
   // At once, before the server answers: nothing the grant showed stays on the page.

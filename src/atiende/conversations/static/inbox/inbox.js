@@ -103,7 +103,10 @@
     }
   }
 
-  // Coalesce bursts of events into one request per fragment.
+  // Coalesce bursts of events into one request per fragment. Each request names its region as
+  // its source: htmx keeps one request in flight per source element and, with none named, uses
+  // <body> for all, queueing only the last of those asked meanwhile and resolving the dropped
+  // ones at once, so a timeline refresh could vanish behind a panel or list refresh.
   var pending = {};
   // One refresh per region at a time, debounced 150 ms; one asked for while the region's
   // request is in flight runs again when it ends (its answer may predate what was asked for).
@@ -136,7 +139,7 @@
       return;
     }
     refresh("timeline", function () {
-      return htmx.ajax("GET", timelineUrl, { target: "#timeline", swap: "outerHTML" });
+      return htmx.ajax("GET", timelineUrl, { source: "#timeline", target: "#timeline", swap: "outerHTML" });
     });
   }
 
@@ -147,7 +150,7 @@
       return;
     }
     refresh("panel", function () {
-      return htmx.ajax("GET", panelUrl, { target: "#panel", swap: "outerHTML" });
+      return htmx.ajax("GET", panelUrl, { source: "#panel", target: "#panel", swap: "outerHTML" });
     });
   }
 
@@ -163,7 +166,7 @@
       return;
     }
     refresh("list", function () {
-      return htmx.ajax("GET", location.pathname + location.search, { target: "#inbox-body", swap: "outerHTML" });
+      return htmx.ajax("GET", location.pathname + location.search, { source: "#inbox-body", target: "#inbox-body", swap: "outerHTML" });
     });
   }
   document.addEventListener("focusout", function () {
@@ -178,7 +181,7 @@
       return;
     }
     refresh("chats", function () {
-      return htmx.ajax("GET", chatsUrl, { target: "#my-chats", swap: "innerHTML" });
+      return htmx.ajax("GET", chatsUrl, { source: "#my-chats", target: "#my-chats", swap: "innerHTML" });
     });
   }
 
