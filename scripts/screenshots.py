@@ -2,8 +2,8 @@
 
 Loads the Sonora demo into a throw-away SQLite database, serves it on a free loopback port,
 and photographs with Debian's Chromium what a newcomer would look at first: the agent inbox
-with the account panel, the live-chat widget on the demo site, the help center in Spanish and
-the answer bot's page. Writes PNGs under docs/screenshots/.
+with the account panel, the inbox's "SLA breached" view, the live-chat widget on the demo site,
+the help center in Spanish and the answer bot's page. Writes PNGs under docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -69,6 +69,11 @@ def main() -> None:
                     agent.goto(f"{server.url}/inbox/c/{conversation}/")
                     agent.wait_for_load_state("networkidle")
                     agent.screenshot(path=str(OUT / "inbox.png"))
+                # The inbox's "SLA breached" view: the demo's policy gives its chats clocks.
+                agent.set_viewport_size({"width": 1440, "height": 900})
+                agent.goto(f"{server.url}/inbox/?view=sla_breached")
+                agent.wait_for_load_state("networkidle")
+                agent.screenshot(path=str(OUT / "inbox-sla.png"))
                 visitor = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
                 visitor.goto(server.url + "/demo/sonora/")
                 visitor.wait_for_load_state("networkidle")
