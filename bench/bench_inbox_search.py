@@ -507,22 +507,28 @@ def pg_admin(statement: str) -> None:
         connection.execute(statement)
 
 
+def setup_django(engine: str, tmp: str, database: str) -> None:
+    """Point Django at a fresh database (PostgreSQL `database`, created anew, or a SQLite file in
+    `tmp`) with its files under `tmp`, and set it up: once per process."""
+    os.environ["ATIENDE_VAR_DIR"] = tmp
+    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
+    if engine == "postgres":
+        os.environ["DATABASE_URL"] = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{database}"
+        pg_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        pg_admin(f"CREATE DATABASE {database}")
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["ATIENDE_SQLITE_PATH"] = str(Path(tmp) / "bench.sqlite3")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "atiende.settings"
+    import django
+
+    django.setup()
+
+
 def run_engine(engine: str, conversations: int, messages: int, runs: int, out: Path) -> None:
     """In this process (a child of main): set up the database, fill it, measure, write `out`."""
     with tempfile.TemporaryDirectory(prefix="atiende-bench-search-") as tmp:
-        os.environ["ATIENDE_VAR_DIR"] = tmp
-        os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
-        if engine == "postgres":
-            os.environ["DATABASE_URL"] = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{PG_DATABASE}"
-            pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-            pg_admin(f"CREATE DATABASE {PG_DATABASE}")
-        else:
-            os.environ.pop("DATABASE_URL", None)
-            os.environ["ATIENDE_SQLITE_PATH"] = str(Path(tmp) / "bench.sqlite3")
-        os.environ["DJANGO_SETTINGS_MODULE"] = "atiende.settings"
-        import django
-
-        django.setup()
+        setup_django(engine, tmp, PG_DATABASE)
         from django.core.management import call_command
         from django.db import connection
 

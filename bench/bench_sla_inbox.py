@@ -40,11 +40,11 @@ if str(ROOT) not in sys.path:
 
 from bench.bench_inbox_search import (  # noqa: E402
     PAGE_SIZE,
-    PG_ADMIN_URL,
     generate,
     machine,
     percentiles,
     pg_admin,
+    setup_django,
     timed,
 )
 
@@ -148,21 +148,9 @@ def measure(user_id: int, runs: int) -> dict[str, Any]:
 
 def run_engine(engine: str, conversations: int, runs: int, out: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="atiende-bench-sla-") as tmp:
-        os.environ["ATIENDE_VAR_DIR"] = tmp
-        os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
         os.environ["ATIENDE_EMBEDDED_WORKER"] = "0"
         os.environ["ATIENDE_STATIC_FINDERS"] = "1"  # the page's static files, not collected
-        if engine == "postgres":
-            os.environ["DATABASE_URL"] = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{PG_DATABASE}"
-            pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-            pg_admin(f"CREATE DATABASE {PG_DATABASE}")
-        else:
-            os.environ.pop("DATABASE_URL", None)
-            os.environ["ATIENDE_SQLITE_PATH"] = str(Path(tmp) / "bench.sqlite3")
-        os.environ["DJANGO_SETTINGS_MODULE"] = "atiende.settings"
-        import django
-
-        django.setup()
+        setup_django(engine, tmp, PG_DATABASE)
         from django.core.management import call_command
         from django.db import connection
         from django.test.utils import setup_test_environment
